@@ -1,0 +1,301 @@
+#include "ingest/decoder.h"
+
+#include <cmath>
+#include <string>
+
+#include "ingest/line_reader.h"
+
+namespace dg {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+static_assert(kLinePadding >= simdjson::SIMDJSON_PADDING, "line reader must leave room for simdjson");
+
+// Largest integer a double holds exactly (2^53); integral doubles up to it are
+// accepted where the contract says integer, since some writers emit 12.0.
+constexpr double kMaxExactDouble = 9007199254740992.0;
+
+Status WrongType(std::string_view field, std::string_view want) {
+  return Status::InvalidArgument("field '" + std::string(field) + "' has wrong type (want " + std::string(want) + ")");
+}
+
+bool IsNull(element v) { return v.type() == element_type::NULL_VALUE; }
+
+Status GetString(element v, std::string_view field, std::string* out) {
+  if (v.type() != element_type::STRING) return WrongType(field, "string");
+  out->assign(std::string_view(v));
+  return Status::Ok();
+}
+
+// Integers: int64, uint64 that fits, or an integral double within 2^53.
+Status GetInt(element v, std::string_view field, int64_t* out) {
+  switch (v.type()) {
+    case element_type::INT64:
+      *out = int64_t(v);
+      return Status::Ok();
+    case element_type::UINT64:
+      return Status::InvalidArgument("field '" + std::string(field) + "' is out of range");
+    case element_type::DOUBLE: {
+      const double d = double(v);
+      if (std::trunc(d) == d && std::fabs(d) <= kMaxExactDouble) {
+        *out = static_cast<int64_t>(d);
+        return Status::Ok();
+      }
+      return WrongType(field, "integer");
+    }
+    default:
+      return WrongType(field, "integer");
+  }
+}
+
+Status GetNonNegativeInt(element v, std::string_view field, int64_t* out) {
+  DG_RETURN_IF_ERROR(GetInt(v, field, out));
+  if (*out < 0) return Status::InvalidArgument("field '" + std::string(field) + "' is negative");
+  return Status::Ok();
+}
+
+Status GetNumber(element v, std::string_view field, double* out) {
+  switch (v.type()) {
+    case element_type::INT64:
+      *out = static_cast<double>(int64_t(v));
+      return Status::Ok();
+    case element_type::UINT64:
+      *out = static_cast<double>(uint64_t(v));
+      return Status::Ok();
+    case element_type::DOUBLE:
+      *out = double(v);
+      return Status::Ok();
+    default:
+      return WrongType(field, "number");
+  }
+}
+
+Status GetBool(element v, std::string_view field, TriBool* out) {
+  if (v.type() != element_type::BOOL) return WrongType(field, "boolean");
+  *out = bool(v) ? TriBool::kTrue : TriBool::kFalse;
+  return Status::Ok();
+}
+
+Status DecodeTs(element v, int64_t* out) {
+  if (v.type() == element_type::STRING) {
+    const std::string_view s(v);
+    const auto ms = ParseRfc3339Ms(s);
+    if (!ms) return Status::InvalidArgument("field 'ts' is not an RFC 3339 time");
+    *out = *ms;
+  } else if (v.type() == element_type::INT64 || v.type() == element_type::UINT64 ||
+             v.type() == element_type::DOUBLE) {
+    int64_t ms = 0;
+    DG_RETURN_IF_ERROR(GetInt(v, "ts", &ms));
+    *out = ms;
+  } else {
+    return WrongType("ts", "RFC 3339 string or epoch milliseconds");
+  }
+  if (*out < 0 || *out >= kMaxEventTimeMs) return Status::InvalidArgument("field 'ts' is out of range");
+  return Status::Ok();
+}
+
+Status DecodeAccount(element v, AccountFacts* out) {
+  if (v.type() != element_type::OBJECT) return WrongType("account", "object");
+  for (const auto [key, value] : simdjson::dom::object(v)) {
+    if (IsNull(value)) continue;
+    if (key == "created") {
+      if (value.type() != element_type::STRING) return WrongType("account.created", "string");
+      const auto ms = ParseRfc3339Ms(std::string_view(value));
+      if (!ms) return Status::InvalidArgument("field 'account.created' is not an RFC 3339 time");
+      out->created_ms = *ms;
+    } else if (key == "email_domain") {
+      DG_RETURN_IF_ERROR(GetString(value, "account.email_domain", &out->email_domain));
+    } else if (key == "email_local_shape") {
+      DG_RETURN_IF_ERROR(GetString(value, "account.email_local_shape", &out->email_local_shape));
+    } else if (key == "payment_fp") {
+      DG_RETURN_IF_ERROR(GetString(value, "account.payment_fp", &out->payment_fp));
+    } else if (key == "billing_country") {
+      DG_RETURN_IF_ERROR(GetString(value, "account.billing_country", &out->billing_country));
+    } else if (key == "phone_verified") {
+      DG_RETURN_IF_ERROR(GetBool(value, "account.phone_verified", &out->phone_verified));
+    } else if (key == "tier") {
+      if (value.type() != element_type::STRING) return WrongType("account.tier", "string");
+      out->tier = ParseTier(std::string_view(value));
+    }
+  }
+  return Status::Ok();
+}
+
+Status DecodeParams(element v, GenParams* out) {
+  if (v.type() != element_type::OBJECT) return WrongType("params", "object");
+  for (const auto [key, value] : simdjson::dom::object(v)) {
+    if (IsNull(value)) continue;
+    if (key == "max_tokens") {
+      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.max_tokens", &out->max_tokens));
+    } else if (key == "temperature") {
+      DG_RETURN_IF_ERROR(GetNumber(value, "params.temperature", &out->temperature));
+    } else if (key == "top_p") {
+      DG_RETURN_IF_ERROR(GetNumber(value, "params.top_p", &out->top_p));
+    } else if (key == "n") {
+      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.n", &out->n));
+    } else if (key == "logprobs") {
+      DG_RETURN_IF_ERROR(GetBool(value, "params.logprobs", &out->logprobs));
+    } else if (key == "top_logprobs") {
+      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.top_logprobs", &out->top_logprobs));
+    } else if (key == "thinking_budget") {
+      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.thinking_budget", &out->thinking_budget));
+    } else if (key == "stream") {
+      DG_RETURN_IF_ERROR(GetBool(value, "params.stream", &out->stream));
+    }
+  }
+  return Status::Ok();
+}
+
+// Message content is a string, or (as several APIs send it) an array of
+// parts whose "text" members are joined.
+Status MessageText(element content, std::string* out) {
+  out->clear();
+  if (content.type() == element_type::STRING) {
+    out->assign(std::string_view(content));
+    return Status::Ok();
+  }
+  if (IsNull(content)) return Status::Ok();
+  if (content.type() != element_type::ARRAY) return WrongType("messages[].content", "string or array of parts");
+  for (const element part : simdjson::dom::array(content)) {
+    if (part.type() == element_type::STRING) {
+      out->append(std::string_view(part));
+    } else if (part.type() == element_type::OBJECT) {
+      std::string_view text;
+      if (part["text"].get(text) == simdjson::SUCCESS) out->append(text);
+    }
+  }
+  return Status::Ok();
+}
+
+Status DecodeMessages(element v, Event* event, std::string* last_user) {
+  if (v.type() != element_type::ARRAY) return WrongType("messages", "array");
+  bool seen_user = false;
+  for (const element m : simdjson::dom::array(v)) {
+    if (m.type() != element_type::OBJECT) return WrongType("messages[]", "object");
+    ++event->message_count;
+    std::string_view role;
+    if (m["role"].get(role) != simdjson::SUCCESS) continue;
+    if (role == "assistant") {
+      ++event->assistant_messages;
+    } else if (role == "tool") {
+      ++event->tool_messages;
+    } else if (role == "user") {
+      element content;
+      if (m["content"].get(content) == simdjson::SUCCESS) {
+        DG_RETURN_IF_ERROR(MessageText(content, last_user));
+        seen_user = true;
+      }
+    }
+  }
+  if (!seen_user) last_user->clear();
+  return Status::Ok();
+}
+
+// Tools are names; OpenAI-style objects ({"type":"function","function":{"name":..}})
+// and {"name": ..} objects are accepted and reduced to their names.
+Status DecodeTools(element v, std::vector<std::string>* out) {
+  if (v.type() != element_type::ARRAY) return WrongType("tools", "array of strings");
+  for (const element t : simdjson::dom::array(v)) {
+    std::string_view name;
+    if (t.type() == element_type::STRING) {
+      name = std::string_view(t);
+    } else if (t.type() == element_type::OBJECT) {
+      if (t["name"].get(name) != simdjson::SUCCESS && t.at_pointer("/function/name").get(name) != simdjson::SUCCESS) {
+        return WrongType("tools[]", "string");
+      }
+    } else {
+      return WrongType("tools[]", "string");
+    }
+    out->emplace_back(name);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status EventDecoder::Decode(std::string_view line, Event* event) {
+  *event = Event{};
+  element doc;
+  const auto error =
+      parser_.parse(reinterpret_cast<const uint8_t*>(line.data()), line.size(), /*realloc_if_needed=*/false).get(doc);
+  if (error == simdjson::UTF8_ERROR) return Status::InvalidArgument("invalid UTF-8");
+  if (error == simdjson::EMPTY) return Status::InvalidArgument("empty line");
+  if (error) return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+  if (doc.type() != element_type::OBJECT) return Status::InvalidArgument("not a JSON object");
+
+  bool has_ts = false;
+  bool has_prompt = false;
+  std::string last_user;
+  for (const auto [key, value] : simdjson::dom::object(doc)) {
+    if (key == "ts") {
+      DG_RETURN_IF_ERROR(DecodeTs(value, &event->ts_ms));
+      has_ts = true;
+      continue;
+    }
+    if (IsNull(value)) continue;  // optional fields: null is absent; required ones are checked below
+    if (key == "request_id") {
+      DG_RETURN_IF_ERROR(GetString(value, "request_id", &event->request_id));
+    } else if (key == "account_id") {
+      DG_RETURN_IF_ERROR(GetString(value, "account_id", &event->account_id));
+    } else if (key == "org_id") {
+      DG_RETURN_IF_ERROR(GetString(value, "org_id", &event->org_id));
+    } else if (key == "api_key_id") {
+      DG_RETURN_IF_ERROR(GetString(value, "api_key_id", &event->api_key_id));
+    } else if (key == "ip") {
+      DG_RETURN_IF_ERROR(GetString(value, "ip", &event->ip));
+    } else if (key == "asn") {
+      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "asn", &event->asn));
+    } else if (key == "ip_type") {
+      if (value.type() != element_type::STRING) return WrongType("ip_type", "string");
+      event->ip_type = ParseIpType(std::string_view(value));
+      event->has_ip_type = true;
+    } else if (key == "country") {
+      DG_RETURN_IF_ERROR(GetString(value, "country", &event->country));
+    } else if (key == "user_agent") {
+      DG_RETURN_IF_ERROR(GetString(value, "user_agent", &event->user_agent));
+    } else if (key == "client_fp") {
+      DG_RETURN_IF_ERROR(GetString(value, "client_fp", &event->client_fp));
+    } else if (key == "account") {
+      DG_RETURN_IF_ERROR(DecodeAccount(value, &event->account));
+      event->has_account = true;
+    } else if (key == "model") {
+      DG_RETURN_IF_ERROR(GetString(value, "model", &event->model));
+    } else if (key == "system") {
+      DG_RETURN_IF_ERROR(GetString(value, "system", &event->system));
+    } else if (key == "prompt") {
+      DG_RETURN_IF_ERROR(GetString(value, "prompt", &event->prompt));
+      has_prompt = true;
+    } else if (key == "messages") {
+      DG_RETURN_IF_ERROR(DecodeMessages(value, event, &last_user));
+    } else if (key == "conversation_id") {
+      DG_RETURN_IF_ERROR(GetString(value, "conversation_id", &event->conversation_id));
+    } else if (key == "turn") {
+      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "turn", &event->turn));
+    } else if (key == "tools") {
+      DG_RETURN_IF_ERROR(DecodeTools(value, &event->tools));
+    } else if (key == "tool_calls") {
+      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "tool_calls", &event->tool_calls));
+    } else if (key == "params") {
+      DG_RETURN_IF_ERROR(DecodeParams(value, &event->params));
+    } else if (key == "input_tokens") {
+      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "input_tokens", &event->input_tokens));
+    } else if (key == "output_tokens") {
+      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "output_tokens", &event->output_tokens));
+    } else if (key == "stop_reason") {
+      DG_RETURN_IF_ERROR(GetString(value, "stop_reason", &event->stop_reason));
+    } else if (key == "response") {
+      if (value.type() != element_type::STRING) return WrongType("response", "string");
+      event->response_bytes = static_cast<int64_t>(std::string_view(value).size());
+    }
+  }
+  if (!has_ts) return Status::InvalidArgument("missing required field 'ts'");
+  if (event->request_id.empty()) return Status::InvalidArgument("missing required field 'request_id'");
+  if (event->account_id.empty()) return Status::InvalidArgument("missing required field 'account_id'");
+  if (!has_prompt && !last_user.empty()) event->prompt = std::move(last_user);
+  event->line_bytes = line.size();
+  return Status::Ok();
+}
+
+}  // namespace dg

@@ -1,0 +1,45 @@
+// EventDecoder: turns one JSON line into an Event, or says exactly why not.
+//
+// First stage of the pipeline after the line reader: ingest/line_reader ->
+// decoder -> dedup -> reorder/merge -> features. Uses simdjson's DOM parser
+// (validates the whole line, including UTF-8 and the syntax of fields we then
+// ignore; docs/benchmarks.md compares it with on-demand). The contract is
+// ../shared/SCHEMA.md section 1: required `ts`, `request_id`, `account_id`;
+// a wrong type on any known field rejects the line; unknown fields are
+// ignored; `null` on an optional field means absent.
+//
+// Thread-safety: one decoder per thread (it owns the parser's buffers).
+#ifndef DG_INGEST_DECODER_H_
+#define DG_INGEST_DECODER_H_
+
+#include <simdjson.h>
+
+#include <string_view>
+
+#include "common/status.h"
+#include "ingest/event.h"
+
+namespace dg {
+
+// Latest event time accepted (exclusive): 10000-01-01T00:00:00Z, the first
+// instant RFC 3339 cannot write.
+inline constexpr int64_t kMaxEventTimeMs = 253402300800000;
+
+class EventDecoder {
+ public:
+  EventDecoder() = default;
+
+  // Decodes `line`, which must be followed by at least SIMDJSON_PADDING
+  // readable bytes (the line reader guarantees it). On success fills `*event`
+  // (all fields reset first). On bad input returns InvalidArgument whose
+  // message is the quarantine reason, e.g. "missing required field
+  // 'account_id'".
+  Status Decode(std::string_view line, Event* event);
+
+ private:
+  simdjson::dom::parser parser_;
+};
+
+}  // namespace dg
+
+#endif  // DG_INGEST_DECODER_H_

@@ -1,0 +1,150 @@
+#include "pipeline/config.h"
+
+#include <toml++/toml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace dg {
+namespace {
+
+using Setter = std::function<Status(const toml::node&)>;
+
+Status TypeError(const std::string& key, const char* want) {
+  return Status::InvalidArgument("config key '" + key + "' must be " + want);
+}
+
+Setter Double(const std::string& key, double* out) {
+  return [key, out](const toml::node& n) {
+    if (auto v = n.value<double>()) {
+      *out = *v;
+      return Status::Ok();
+    }
+    return TypeError(key, "a number");
+  };
+}
+
+Setter Int(const std::string& key, int64_t* out) {
+  return [key, out](const toml::node& n) {
+    if (!n.is_integer()) return TypeError(key, "an integer");
+    *out = *n.value<int64_t>();
+    return Status::Ok();
+  };
+}
+
+Setter Size(const std::string& key, size_t* out) {
+  return [key, out](const toml::node& n) {
+    if (!n.is_integer() || *n.value<int64_t>() <= 0) return TypeError(key, "a positive integer");
+    *out = static_cast<size_t>(*n.value<int64_t>());
+    return Status::Ok();
+  };
+}
+
+Setter Bool(const std::string& key, bool* out) {
+  return [key, out](const toml::node& n) {
+    if (!n.is_boolean()) return TypeError(key, "true or false");
+    *out = *n.value<bool>();
+    return Status::Ok();
+  };
+}
+
+std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
+  auto& i = c->ingest;
+  auto& w = c->weights;
+  auto& p = c->policy;
+  return {
+      {"ingest",
+       {{"max_line_bytes", Size("ingest.max_line_bytes", &i.max_line_bytes)},
+        {"reorder_window_ms", Int("ingest.reorder_window_ms", &i.reorder_window_ms)},
+        {"dedup_window_ms", Int("ingest.dedup_window_ms", &i.dedup_window_ms)},
+        {"dedup_max_ids", Size("ingest.dedup_max_ids", &i.dedup_max_ids)}}},
+      {"policy",
+       {{"monitor", Double("policy.monitor", &p.monitor)},
+        {"throttle", Double("policy.throttle", &p.throttle)},
+        {"challenge", Double("policy.challenge", &p.challenge)},
+        {"block", Double("policy.block", &p.block)},
+        {"min_exchanges", Int("policy.min_exchanges", &p.min_exchanges)},
+        {"sticky", Bool("policy.sticky", &p.sticky)}}},
+      {"weights",
+       {{"bias", Double("weights.bias", &w.bias)},
+        {"coercion", Double("weights.coercion", &w.coercion)},
+        {"rubric", Double("weights.rubric", &w.rubric)},
+        {"target_capabilities", Double("weights.target_capabilities", &w.target_capabilities)},
+        {"single_turn", Double("weights.single_turn", &w.single_turn)},
+        {"anonymised_network", Double("weights.anonymised_network", &w.anonymised_network)},
+        {"country_mismatch", Double("weights.country_mismatch", &w.country_mismatch)},
+        {"new_account", Double("weights.new_account", &w.new_account)},
+        {"unverified", Double("weights.unverified", &w.unverified)},
+        {"free_tier", Double("weights.free_tier", &w.free_tier)},
+        {"large_outputs", Double("weights.large_outputs", &w.large_outputs)},
+        {"logprobs", Double("weights.logprobs", &w.logprobs)},
+        {"multi_sample", Double("weights.multi_sample", &w.multi_sample)},
+        {"round_the_clock", Double("weights.round_the_clock", &w.round_the_clock)},
+        {"regular_timing", Double("weights.regular_timing", &w.regular_timing)},
+        {"verified_org", Double("weights.verified_org", &w.verified_org)},
+        {"conversations", Double("weights.conversations", &w.conversations)},
+        {"agent_loop", Double("weights.agent_loop", &w.agent_loop)},
+        {"account_age", Double("weights.account_age", &w.account_age)},
+        {"prior_weight", Double("weights.prior_weight", &w.prior_weight)},
+        {"new_account_hours", Double("weights.new_account_hours", &w.new_account_hours)},
+        {"aged_account_days", Double("weights.aged_account_days", &w.aged_account_days)},
+        {"timing_min_exchanges", Int("weights.timing_min_exchanges", &w.timing_min_exchanges)}}},
+  };
+}
+
+}  // namespace
+
+Status EngineConfig::Validate() const {
+  if (ingest.reorder_window_ms < 0) return Status::InvalidArgument("ingest.reorder_window_ms must be >= 0");
+  if (ingest.dedup_window_ms < 0) return Status::InvalidArgument("ingest.dedup_window_ms must be >= 0");
+  DG_RETURN_IF_ERROR(weights.Validate());
+  return policy.Validate();
+}
+
+Result<EngineConfig> ParseConfig(const std::string& toml_text, const std::string& origin) {
+  EngineConfig config;
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << origin << ":" << e.source().begin.line << ": " << e.description();
+    return Status::InvalidArgument(msg.str());
+  }
+  auto schema = Schema(&config);
+  for (const auto& [section_key, section_node] : root) {
+    const std::string section(section_key.str());
+    auto it = schema.find(section);
+    if (it == schema.end()) return Status::InvalidArgument(origin + ": unknown config section [" + section + "]");
+    const toml::table* table = section_node.as_table();
+    if (table == nullptr) return Status::InvalidArgument(origin + ": '" + section + "' must be a table");
+    for (const auto& [key, node] : *table) {
+      const std::string name(key.str());
+      auto setter = it->second.find(name);
+      if (setter == it->second.end()) {
+        return Status::InvalidArgument(origin + ": unknown config key '" + section + "." + name + "'");
+      }
+      Status s = setter->second(node);
+      if (!s.ok()) return Status::InvalidArgument(origin + ": " + s.message());
+    }
+  }
+  if (Status s = config.Validate(); !s.ok()) return Status::InvalidArgument(origin + ": " + s.message());
+  return config;
+}
+
+Result<EngineConfig> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return Status::NotFound("config file not found: " + path);
+    return Status::IoError("cannot read config file " + path + ": " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace dg

@@ -1,0 +1,66 @@
+#include "pipeline/config.h"
+
+#include <gtest/gtest.h>
+
+namespace dg {
+namespace {
+
+TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
+  auto loaded = LoadConfigFile(DG_SOURCE_DIR "/config/default.toml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const EngineConfig defaults;
+  const EngineConfig& c = *loaded;
+  EXPECT_EQ(c.ingest.max_line_bytes, defaults.ingest.max_line_bytes);
+  EXPECT_EQ(c.ingest.reorder_window_ms, defaults.ingest.reorder_window_ms);
+  EXPECT_EQ(c.ingest.dedup_window_ms, defaults.ingest.dedup_window_ms);
+  EXPECT_EQ(c.ingest.dedup_max_ids, defaults.ingest.dedup_max_ids);
+  EXPECT_DOUBLE_EQ(c.policy.monitor, defaults.policy.monitor);
+  EXPECT_DOUBLE_EQ(c.policy.throttle, defaults.policy.throttle);
+  EXPECT_DOUBLE_EQ(c.policy.challenge, defaults.policy.challenge);
+  EXPECT_DOUBLE_EQ(c.policy.block, defaults.policy.block);
+  EXPECT_EQ(c.policy.min_exchanges, defaults.policy.min_exchanges);
+  EXPECT_EQ(c.policy.sticky, defaults.policy.sticky);
+  const ScoringWeights& w = c.weights;
+  const ScoringWeights& d = defaults.weights;
+  for (auto [got, want] : {std::pair{w.bias, d.bias}, {w.coercion, d.coercion}, {w.rubric, d.rubric},
+                           {w.target_capabilities, d.target_capabilities}, {w.single_turn, d.single_turn},
+                           {w.anonymised_network, d.anonymised_network}, {w.country_mismatch, d.country_mismatch},
+                           {w.new_account, d.new_account}, {w.unverified, d.unverified}, {w.free_tier, d.free_tier},
+                           {w.large_outputs, d.large_outputs}, {w.logprobs, d.logprobs},
+                           {w.multi_sample, d.multi_sample}, {w.round_the_clock, d.round_the_clock},
+                           {w.regular_timing, d.regular_timing}, {w.verified_org, d.verified_org},
+                           {w.conversations, d.conversations}, {w.agent_loop, d.agent_loop},
+                           {w.account_age, d.account_age}, {w.prior_weight, d.prior_weight},
+                           {w.new_account_hours, d.new_account_hours}, {w.aged_account_days, d.aged_account_days}}) {
+    EXPECT_DOUBLE_EQ(got, want);
+  }
+  EXPECT_EQ(w.timing_min_exchanges, d.timing_min_exchanges);
+}
+
+TEST(ConfigTest, OverridesAndPartialFiles) {
+  auto c = ParseConfig("[policy]\nblock = 0.99\n[ingest]\nmax_line_bytes = 1000\n", "test");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_DOUBLE_EQ(c->policy.block, 0.99);
+  EXPECT_EQ(c->ingest.max_line_bytes, 1000u);
+  EXPECT_DOUBLE_EQ(c->policy.monitor, PolicyConfig{}.monitor);
+}
+
+TEST(ConfigTest, RejectsTyposWrongTypesAndBadValues) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"[policy]\nblok = 0.9\n", "unknown config key 'policy.blok'"},
+      {"[polcy]\nblock = 0.9\n", "unknown config section [polcy]"},
+      {"[policy]\nblock = \"high\"\n", "config key 'policy.block' must be a number"},
+      {"[policy]\nblock = 0.1\n", "monitor <= throttle <= challenge <= block"},
+      {"[ingest]\nmax_line_bytes = -1\n", "must be a positive integer"},
+      {"[policy\n", "test:1:"},
+  };
+  for (const auto& [text, want] : cases) {
+    auto c = ParseConfig(text, "test");
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_NE(c.status().message().find(want), std::string::npos) << c.status().message();
+  }
+  EXPECT_EQ(LoadConfigFile("/nonexistent.toml").status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace dg

@@ -1,0 +1,98 @@
+// Engine: the streaming detector, one exchange at a time. Both drivers use
+// it: `scan` (files, pipeline/scan.h) and, later, `serve` (HTTP).
+//
+//   Event -> classify prompt -> AccountState.ObserveRequest -> Scorer ->
+//   Policy -> Decision -> AccountState.ObserveResponse
+//
+// Causality: Process() must be called in event-time order (the EventSource
+// guarantees it); the decision for an exchange rests on the account's past
+// exchanges and on this exchange's request, never on its response or on
+// anything later. `first_action_ts` and `exchanges_before_action` record the
+// moment an account first became actioned.
+//
+// Later stages (linkage, campaign graph) plug in between features and
+// scoring; campaign rows come from them (empty until then).
+//
+// Thread-safety: not thread-safe; one thread drives an engine.
+#ifndef DG_PIPELINE_ENGINE_H_
+#define DG_PIPELINE_ENGINE_H_
+
+#include <absl/container/flat_hash_map.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "classify/classifier.h"
+#include "features/account_state.h"
+#include "ingest/event.h"
+#include "pipeline/config.h"
+#include "scoring/policy.h"
+#include "scoring/scorer.h"
+#include "sinks/outputs.h"
+
+namespace dg {
+
+struct Decision {
+  Action action = Action::kAllow;
+  double score = 0;
+};
+
+// What the engine keeps per account beside its features.
+struct AccountRecord {
+  std::string account_id;
+  AccountState state;
+  Action action = Action::kAllow;
+  double score = 0;
+  int64_t first_action_ts_ms = kNoTime;
+  int64_t exchanges_before_action = -1;
+  std::string campaign;
+};
+
+struct EngineCounters {
+  int64_t exchanges = 0;
+  std::array<int64_t, 5> decisions{};  // exchanges decided per Action
+  std::array<int64_t, kCapabilityCount> capabilities{};
+  int64_t coercion = 0;
+  int64_t rubric = 0;
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> Create(const EngineConfig& config);
+
+  // Updates state with `event` and returns the decision for it.
+  Decision Process(const Event& event);
+
+  // Current view of an account (nullptr if never seen).
+  const AccountRecord* Find(std::string_view account_id) const;
+  // Rows for accounts.jsonl, in order of first appearance, with reasons.
+  std::vector<AccountRow> AccountRows() const;
+  AccountRow RowFor(const AccountRecord& record) const;
+  // Rows for campaigns.json (empty until the linkage stage exists).
+  std::vector<CampaignRow> CampaignRows() const { return {}; }
+
+  size_t account_count() const { return accounts_.size(); }
+  int64_t now_ms() const { return now_ms_; }
+  const EngineCounters& counters() const { return counters_; }
+  const EngineConfig& config() const { return config_; }
+
+ private:
+  Engine(const EngineConfig& config, std::unique_ptr<PromptClassifier> classifier);
+
+  EngineConfig config_;
+  std::unique_ptr<PromptClassifier> classifier_;
+  Scorer scorer_;
+  Policy policy_;
+  // Accounts in order of first appearance; index_ maps id -> position.
+  std::vector<std::unique_ptr<AccountRecord>> accounts_;
+  absl::flat_hash_map<std::string, size_t> index_;
+  int64_t now_ms_ = kNoTime;
+  EngineCounters counters_;
+};
+
+}  // namespace dg
+
+#endif  // DG_PIPELINE_ENGINE_H_

@@ -1,0 +1,134 @@
+#include "pipeline/scan.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include "common/json_writer.h"
+#include "sinks/outputs.h"
+
+namespace dg {
+namespace {
+
+Status MakeOutputDir(const std::string& dir) {
+  if (dir.empty()) return Status::InvalidArgument("--out DIR is required");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create output directory " + dir + ": " + ec.message());
+  if (!std::filesystem::is_directory(dir, ec)) return Status::IoError(dir + " is not a directory");
+  return Status::Ok();
+}
+
+double Seconds(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Result<ScanReport> RunScan(const ScanOptions& options, const ProgressCallback& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  DG_RETURN_IF_ERROR(options.config.Validate());
+  DG_RETURN_IF_ERROR(MakeOutputDir(options.out_dir));
+  const std::string dir = options.out_dir + "/";
+
+  auto quarantine = QuarantineFileSink::Open(dir + "quarantine.jsonl");
+  if (!quarantine.ok()) return quarantine.status();
+  auto source = EventSource::Open(options.inputs, options.config.ingest, quarantine->get());
+  if (!source.ok()) return source.status();
+  auto engine = Engine::Create(options.config);
+  if (!engine.ok()) return engine.status();
+
+  ScanReport report;
+  Event event;
+  ScanProgress p;
+  const auto report_progress = [&] {
+    if (!progress) return;
+    p.events = (*source)->counters().events;
+    p.lines = (*source)->counters().lines;
+    p.bytes_consumed = (*source)->bytes_consumed();
+    p.total_bytes = (*source)->total_bytes();
+    p.elapsed_s = Seconds(start);
+    progress(p);
+  };
+  uint64_t until_progress = kProgressEvents;
+  while ((*source)->Next(&event)) {
+    (*engine)->Process(event);
+    if (report.first_ts_ms == kNoTime) report.first_ts_ms = event.ts_ms;
+    report.last_ts_ms = std::max(report.last_ts_ms, event.ts_ms);
+    if (--until_progress == 0) {
+      until_progress = kProgressEvents;
+      report_progress();
+    }
+  }
+  report_progress();
+
+  const auto rows = (*engine)->AccountRows();
+  for (const auto& row : rows) ++report.accounts_by_action[static_cast<size_t>(row.action)];
+  const auto campaigns = (*engine)->CampaignRows();
+  DG_RETURN_IF_ERROR(WriteAccountsJsonl(rows, dir + "accounts.jsonl"));
+  DG_RETURN_IF_ERROR(WriteCampaignsJson(campaigns, dir + "campaigns.json"));
+  DG_RETURN_IF_ERROR((*quarantine)->Close());
+
+  report.ingest = (*source)->counters();
+  report.engine = (*engine)->counters();
+  report.accounts = static_cast<int64_t>(rows.size());
+  report.campaigns = static_cast<int64_t>(campaigns.size());
+  report.input_errors = (*source)->input_errors();
+  report.elapsed_s = Seconds(start);
+  report.summary_path = dir + "summary.json";
+  DG_RETURN_IF_ERROR(WriteFileAtomically(report.summary_path, ScanSummaryJson(report) + "\n"));
+  return report;
+}
+
+std::string ScanSummaryJson(const ScanReport& r) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("lines").Int(static_cast<int64_t>(r.ingest.lines));
+  w.Key("events").Int(static_cast<int64_t>(r.ingest.events));
+  w.Key("bytes").Int(static_cast<int64_t>(r.ingest.bytes));
+  w.Key("quarantined").Int(static_cast<int64_t>(r.ingest.quarantined));
+  w.Key("too_long").Int(static_cast<int64_t>(r.ingest.too_long));
+  w.Key("duplicates").Int(static_cast<int64_t>(r.ingest.duplicates));
+  w.Key("blank_lines").Int(static_cast<int64_t>(r.ingest.blank_lines));
+  w.Key("late").Int(static_cast<int64_t>(r.ingest.late));
+  w.Key("input_errors").BeginArray();
+  for (const auto& s : r.input_errors) w.String(s.message());
+  w.EndArray();
+  w.Key("accounts").Int(r.accounts);
+  w.Key("accounts_by_action").BeginObject();
+  for (size_t i = 0; i < r.accounts_by_action.size(); ++i) {
+    w.Key(ActionName(static_cast<Action>(i))).Int(r.accounts_by_action[i]);
+  }
+  w.EndObject();
+  w.Key("exchanges_by_action").BeginObject();
+  for (size_t i = 0; i < r.engine.decisions.size(); ++i) {
+    w.Key(ActionName(static_cast<Action>(i))).Int(r.engine.decisions[i]);
+  }
+  w.EndObject();
+  w.Key("capabilities").BeginObject();
+  for (size_t i = 0; i < kCapabilityCount; ++i) {
+    w.Key(CapabilityName(static_cast<Capability>(i))).Int(r.engine.capabilities[i]);
+  }
+  w.EndObject();
+  w.Key("reasoning_coercion").Int(r.engine.coercion);
+  w.Key("rubric_grading").Int(r.engine.rubric);
+  w.Key("campaigns").Int(r.campaigns);
+  w.Key("first_ts");
+  if (r.first_ts_ms == kNoTime) {
+    w.Null();
+  } else {
+    w.String(FormatRfc3339Ms(r.first_ts_ms));
+  }
+  w.Key("last_ts");
+  if (r.last_ts_ms == kNoTime) {
+    w.Null();
+  } else {
+    w.String(FormatRfc3339Ms(r.last_ts_ms));
+  }
+  w.Key("elapsed_s").Double(r.elapsed_s, 3);
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace dg

@@ -1,0 +1,201 @@
+// distillguard: the command-line entry point. Thin: parses flags, calls the
+// library, prints and picks the exit code (0 success, 1 failure while
+// writing results, 2 bad arguments, unreadable inputs or bad config).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "eval/metrics.h"
+#include "pipeline/config.h"
+#include "pipeline/scan.h"
+#include "sim/sample_traffic.h"
+#include "tools/progress.h"
+
+namespace dg {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr const char* kVersion = "0.1.0";
+
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "distillguard: %s\n", message.c_str());
+  return code;
+}
+
+// Usage errors are statuses found before any work started.
+int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+      return kExitUsage;
+    default:
+      return kExitFailure;
+  }
+}
+
+struct CommonFlags {
+  std::string config_path;
+  bool quiet = false;
+  int64_t max_line_bytes = 0;
+};
+
+Result<EngineConfig> LoadConfig(const CommonFlags& flags) {
+  EngineConfig config;
+  if (!flags.config_path.empty()) {
+    auto loaded = LoadConfigFile(flags.config_path);
+    if (!loaded.ok()) return loaded.status();
+    config = std::move(loaded).value();
+  }
+  if (flags.max_line_bytes > 0) config.ingest.max_line_bytes = static_cast<size_t>(flags.max_line_bytes);
+  return config;
+}
+
+std::string Thousands(int64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+void PrintScanSummary(const ScanReport& r, const std::string& out_dir) {
+  const auto& a = r.accounts_by_action;
+  const int64_t actioned = a[2] + a[3] + a[4];
+  std::printf("scanned %s exchanges from %s accounts in %.2f s (%.0f events/s)\n",
+              Thousands(static_cast<int64_t>(r.ingest.events)).c_str(), Thousands(r.accounts).c_str(), r.elapsed_s,
+              r.elapsed_s > 0 ? static_cast<double>(r.ingest.events) / r.elapsed_s : 0.0);
+  if (r.first_ts_ms != kNoTime) {
+    std::printf("event time %s .. %s\n", FormatRfc3339Ms(r.first_ts_ms).c_str(), FormatRfc3339Ms(r.last_ts_ms).c_str());
+  }
+  std::printf("accounts actioned: %s (block %s, challenge %s, throttle %s); monitored: %s; campaigns: %s\n",
+              Thousands(actioned).c_str(), Thousands(a[4]).c_str(), Thousands(a[3]).c_str(), Thousands(a[2]).c_str(),
+              Thousands(a[1]).c_str(), Thousands(r.campaigns).c_str());
+  std::printf("lines quarantined: %s (of which too long %s); duplicates ignored: %s; late events: %s\n",
+              Thousands(static_cast<int64_t>(r.ingest.quarantined)).c_str(),
+              Thousands(static_cast<int64_t>(r.ingest.too_long)).c_str(),
+              Thousands(static_cast<int64_t>(r.ingest.duplicates)).c_str(),
+              Thousands(static_cast<int64_t>(r.ingest.late)).c_str());
+  for (const auto& e : r.input_errors) std::printf("input error: %s\n", e.message().c_str());
+  std::printf("outputs: %s/{accounts.jsonl,campaigns.json,quarantine.jsonl,summary.json}\n", out_dir.c_str());
+}
+
+int RunScanCommand(const std::vector<std::string>& inputs, const std::string& out_dir, const CommonFlags& flags) {
+  auto config = LoadConfig(flags);
+  if (!config.ok()) return Fail(kExitUsage, config.status().message());
+  ScanOptions options;
+  options.inputs = inputs;
+  options.out_dir = out_dir;
+  options.config = std::move(config).value();
+  ProgressLine line(flags.quiet);
+  auto report = RunScan(options, [&](const ScanProgress& p) { line.Update(p); });
+  line.Finish();
+  if (!report.ok()) return Fail(ExitCodeFor(report.status()), report.status().message());
+  if (!flags.quiet) PrintScanSummary(*report, out_dir);
+  for (const auto& e : report->input_errors) std::fprintf(stderr, "distillguard: warning: %s\n", e.message().c_str());
+  return kExitOk;
+}
+
+int RunDemoCommand(const std::string& out_dir, uint64_t seed, double scale, const CommonFlags& flags) {
+  auto config = LoadConfig(flags);
+  if (!config.ok()) return Fail(kExitUsage, config.status().message());
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return Fail(kExitUsage, "cannot create " + out_dir + ": " + ec.message());
+  const std::string events_path = out_dir + "/events.jsonl";
+  const std::string labels_path = out_dir + "/labels.jsonl";
+  SampleTrafficOptions sample;
+  sample.seed = seed;
+  sample.scale = scale;
+  Result<SampleTrafficStats> stats = Status::Internal("not run");
+  {
+    std::ofstream events(events_path, std::ios::binary);
+    std::ofstream labels(labels_path, std::ios::binary);
+    if (!events || !labels) return Fail(kExitFailure, "cannot write the sample traffic into " + out_dir);
+    stats = WriteSampleTraffic(sample, events, labels);
+  }
+  if (!stats.ok()) return Fail(kExitFailure, stats.status().message());
+  std::printf("generated sample traffic (seed %llu): %s exchanges, %s accounts, of which %s in one simulated campaign\n",
+              static_cast<unsigned long long>(seed), Thousands(stats->events).c_str(),
+              Thousands(stats->accounts).c_str(), Thousands(stats->attack_accounts).c_str());
+
+  ScanOptions options;
+  options.inputs = {events_path};
+  options.out_dir = out_dir;
+  options.config = std::move(config).value();
+  ProgressLine line(flags.quiet);
+  auto report = RunScan(options, [&](const ScanProgress& p) { line.Update(p); });
+  line.Finish();
+  if (!report.ok()) return Fail(ExitCodeFor(report.status()), report.status().message());
+  PrintScanSummary(*report, out_dir);
+
+  // Score the run against the generator's labels (SCHEMA.md section 4).
+  auto labels = LoadLabels(labels_path);
+  if (!labels.ok()) return Fail(kExitFailure, labels.status().message());
+  std::vector<AccountRow> rows;
+  {
+    // accounts.jsonl is the contract; read back only what the metrics need.
+    auto parsed = ReadAccountRows(out_dir + "/accounts.jsonl");
+    if (!parsed.ok()) return Fail(kExitFailure, parsed.status().message());
+    rows = std::move(parsed).value();
+  }
+  const Metrics m = ComputeMetrics(*labels, rows);
+  std::printf("against the labels: attack accounts actioned %lld/%lld (recall %.3f), leakage %.1f%%, "
+              "benign accounts actioned %lld/%lld (FPR %.2f%%)\n",
+              static_cast<long long>(m.attack_actioned), static_cast<long long>(m.attack_accounts), m.recall(),
+              m.leakage() * 100, static_cast<long long>(m.benign_actioned), static_cast<long long>(m.benign_accounts),
+              m.benign_fpr() * 100);
+  for (const auto& [kind, k] : m.benign_by_kind) {
+    std::printf("  benign %-16s %4lld accounts, %lld actioned\n", kind.c_str(), static_cast<long long>(k.accounts),
+                static_cast<long long>(k.actioned));
+  }
+  std::printf("input: %s, labels: %s\n", events_path.c_str(), labels_path.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace dg
+
+int main(int argc, char** argv) {
+  using namespace dg;
+  CLI::App app{"DistillGuard: finds and stops distillation campaigns in LLM API traffic.", "distillguard"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", kVersion);
+
+  CommonFlags flags;
+  std::vector<std::string> inputs;
+  std::string out_dir;
+  auto* scan = app.add_subcommand("scan", "Scan exchange logs (JSONL, .gz, .zst or - for stdin) in event-time order "
+                                          "and write accounts.jsonl, campaigns.json, quarantine.jsonl, summary.json.");
+  scan->add_option("inputs", inputs, "Input files; '-' reads standard input")->required();
+  scan->add_option("--out", out_dir, "Output directory (created if missing)")->required();
+  scan->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md)");
+  scan->add_option("--max-line-bytes", flags.max_line_bytes, "Longest accepted line (default 16 MiB)")
+      ->check(CLI::PositiveNumber);
+  scan->add_flag("--quiet", flags.quiet, "No progress line and no summary");
+
+  std::string demo_out = "out/demo";
+  uint64_t seed = 42;
+  double scale = 1.0;
+  auto* demo = app.add_subcommand("demo", "Generate the built-in sample traffic (benign populations and one "
+                                          "campaign), scan it, and print what was found.");
+  demo->add_option("--out", demo_out, "Output directory")->capture_default_str();
+  demo->add_option("--seed", seed, "Random seed of the sample")->capture_default_str();
+  demo->add_option("--scale", scale, "Multiplies every population size")->check(CLI::Range(0.01, 1000.0))
+      ->capture_default_str();
+  demo->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md)");
+  demo->add_flag("--quiet", flags.quiet, "No progress line");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "distillguard: %s (see --help)\n", e.what());
+    return kExitUsage;
+  }
+  if (scan->parsed()) return RunScanCommand(inputs, out_dir, flags);
+  if (demo->parsed()) return RunDemoCommand(demo_out, seed, scale, flags);
+  return kExitUsage;
+}
