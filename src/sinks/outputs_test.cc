@@ -55,7 +55,8 @@ TEST(OutputsTest, CampaignsFileParses) {
 }
 
 TEST(OutputsTest, QuarantineRecordsAreValidJsonEvenForBinaryInput) {
-  const std::string path = ::testing::TempDir() + "/quarantine.jsonl";
+  const std::string path = ::testing::TempDir() + "/outputs_test_quarantine.jsonl";
+  std::filesystem::remove(path);
   auto sink = QuarantineFileSink::Open(path);
   ASSERT_TRUE(sink.ok());
   QuarantineRecord r{8, "in.jsonl", "invalid UTF-8", "bad \xff\xfe utf8 \"q\"\n"};

@@ -1,0 +1,122 @@
+// Prompt capability classifier: maps one request's text to the capability it
+// exercises and flags the two extraction tell-tales that live in the prompt
+// text itself, reasoning-trace coercion and rubric grading.
+//
+// Pipeline position: called once per exchange after ingest has decoded and
+// validated the event, before per-account state is updated. The account-level
+// features (capability mix, share of coercion and rubric prompts) are built
+// from its output; a single prompt's class is weak evidence on its own, which
+// is why the rules favour being cheap, explainable and stable over being
+// clever.
+//
+// How it works: all patterns (about 160, most of them alternations of many
+// phrasings, in about ten languages) are compiled into ONE Hyperscan
+// block-mode database. A scan of the user prompt and of the system prompt
+// marks which patterns matched (each at most once); each pattern carries a
+// signal (a capability, coercion, rubric, or "the text opens like a
+// question") and a weight. The capability is the argmax of the
+// summed weights with a fixed tie-break order; when nothing matched a short
+// fallback decides between knowledge, conversation and other. See
+// classifier.cc for the rule list and the reasons behind the weights.
+//
+// Example:
+//   auto classifier = dg::PromptClassifier::Create();
+//   if (!classifier.ok()) return classifier.status();
+//   dg::PromptClass c = (*classifier)->Classify({.prompt = text});
+//   if (c.reasoning_coercion) ...
+#ifndef DG_CLASSIFY_CLASSIFIER_H_
+#define DG_CLASSIFY_CLASSIFIER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "common/status.h"
+
+struct hs_database;
+struct hs_scratch;
+
+namespace dg {
+
+// The capability taxonomy fixed by the project's contract (SCHEMA.md,
+// campaigns.json); CapabilityName() gives the names written to outputs.
+enum class Capability : uint8_t {
+  kSoftwareEngineering,
+  kAgenticToolUse,
+  kLongHorizon,
+  kReasoning,
+  kKnowledge,
+  kWriting,
+  kConversation,
+  kOther,
+};
+inline constexpr size_t kCapabilityCount = 8;
+
+// "software_engineering", "agentic_tool_use", "long_horizon", "reasoning",
+// "knowledge", "writing", "conversation", "other".
+std::string_view CapabilityName(Capability c);
+
+// What the classifier looks at for one exchange. The views must stay valid for
+// the duration of Classify() only. Text is expected to be valid UTF-8 (ingest
+// rejects anything else); invalid bytes are tolerated and skipped.
+struct PromptContext {
+  std::string_view prompt;   // newest user turn (may be empty)
+  std::string_view system;   // system prompt (may be empty)
+  size_t tools_offered = 0;  // tools offered in the request
+  int turn = 0;              // 1-based turn in the conversation, 0 when unknown
+};
+
+struct PromptClass {
+  Capability capability = Capability::kOther;
+  bool reasoning_coercion = false;  // asks for the model's step-by-step reasoning / full chain of thought
+  bool rubric_grading = false;      // asks the model to grade/score/compare responses against a rubric
+  uint32_t capability_hits = 0;     // bit i set when some pattern of Capability(i) matched (for explanations)
+};
+
+// Thread-safety: Create() and Clone() may be called from any thread. The
+// compiled database is immutable and shared between clones; Classify() is NOT
+// thread-safe because it uses the instance's Hyperscan scratch space, so use
+// one instance per thread. Create() compiles the pattern set, which takes
+// one to two seconds: do it once per process and Clone() (about a
+// microsecond) for every further thread.
+//
+// Invariants: a constructed classifier always holds a compiled database and
+// scratch space allocated for it; Classify() never allocates on the heap and
+// never fails (a scan error yields PromptClass{}, i.e. "other").
+class PromptClassifier {
+ public:
+  // Compiles the pattern set. Fails (kInternal) only if a pattern does not
+  // compile or Hyperscan cannot allocate, i.e. on a bug or a broken install.
+  static Result<std::unique_ptr<PromptClassifier>> Create();
+
+  // A classifier sharing this one's compiled database with its own scratch.
+  Result<std::unique_ptr<PromptClassifier>> Clone() const;
+
+  PromptClassifier(const PromptClassifier&) = delete;
+  PromptClassifier& operator=(const PromptClassifier&) = delete;
+  ~PromptClassifier();
+
+  // Never fails: a Hyperscan scan error (not expected for any input) yields
+  // PromptClass{}, i.e. "other" with no flags. Only the first 32 KiB and the
+  // last 8 KiB of each text are scanned (see classifier.cc for why).
+  PromptClass Classify(const PromptContext& context);
+
+  // Number of compiled patterns (for reports and tests).
+  static size_t PatternCount();
+
+ private:
+  struct ScratchDeleter {
+    void operator()(hs_scratch* scratch) const;
+  };
+  using ScratchPtr = std::unique_ptr<hs_scratch, ScratchDeleter>;
+
+  PromptClassifier(std::shared_ptr<const hs_database> database, ScratchPtr scratch);
+
+  std::shared_ptr<const hs_database> database_;
+  ScratchPtr scratch_;
+};
+
+}  // namespace dg
+
+#endif  // DG_CLASSIFY_CLASSIFIER_H_
