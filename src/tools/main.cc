@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "eval/metrics.h"
+#include "eval/evaluate.h"
 #include "pipeline/config.h"
 #include "pipeline/scan.h"
 #include "sim/sample_traffic.h"
@@ -131,27 +131,27 @@ int RunDemoCommand(const std::string& out_dir, uint64_t seed, double scale, cons
   if (!report.ok()) return Fail(ExitCodeFor(report.status()), report.status().message());
   PrintScanSummary(*report, out_dir);
 
-  // Score the run against the generator's labels (SCHEMA.md section 4).
-  auto labels = LoadLabels(labels_path);
-  if (!labels.ok()) return Fail(kExitFailure, labels.status().message());
-  std::vector<AccountRow> rows;
-  {
-    // accounts.jsonl is the contract; read back only what the metrics need.
-    auto parsed = ReadAccountRows(out_dir + "/accounts.jsonl");
-    if (!parsed.ok()) return Fail(kExitFailure, parsed.status().message());
-    rows = std::move(parsed).value();
-  }
-  const Metrics m = ComputeMetrics(*labels, rows);
-  std::printf("against the labels: attack accounts actioned %lld/%lld (recall %.3f), leakage %.1f%%, "
-              "benign accounts actioned %lld/%lld (FPR %.2f%%)\n",
-              static_cast<long long>(m.attack_actioned), static_cast<long long>(m.attack_accounts), m.recall(),
-              m.leakage() * 100, static_cast<long long>(m.benign_actioned), static_cast<long long>(m.benign_accounts),
-              m.benign_fpr() * 100);
-  for (const auto& [kind, k] : m.benign_by_kind) {
-    std::printf("  benign %-16s %4lld accounts, %lld actioned\n", kind.c_str(), static_cast<long long>(k.accounts),
-                static_cast<long long>(k.actioned));
-  }
+  // Judge the run against the generator's labels (SCHEMA.md section 4).
+  EvalOptions eval;
+  eval.labels_path = labels_path;
+  eval.event_paths = {events_path};
+  eval.result_dir = out_dir;
+  auto judged = Evaluate(eval);
+  if (!judged.ok()) return Fail(kExitFailure, judged.status().message());
+  std::printf("against the labels:\n%s", EvalReportText(*judged).c_str());
   std::printf("input: %s, labels: %s\n", events_path.c_str(), labels_path.c_str());
+  return kExitOk;
+}
+
+int RunEvalCommand(EvalOptions options, const std::string& json_path) {
+  auto report = Evaluate(options);
+  if (!report.ok()) return Fail(ExitCodeFor(report.status()), report.status().message());
+  const std::string out = json_path.empty() ? options.result_dir + "/eval.json" : json_path;
+  if (Status s = WriteFileAtomically(out, EvalReportJson(*report) + "\n"); !s.ok()) {
+    return Fail(kExitFailure, s.message());
+  }
+  std::fputs(EvalReportText(*report).c_str(), stdout);
+  std::printf("written: %s\n", out.c_str());
   return kExitOk;
 }
 
@@ -188,6 +188,18 @@ int main(int argc, char** argv) {
   demo->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md)");
   demo->add_flag("--quiet", flags.quiet, "No progress line");
 
+  EvalOptions eval_options;
+  std::string eval_json;
+  auto* eval = app.add_subcommand("eval", "Judge a scan on labelled traffic (SCHEMA.md section 4): recall, benign "
+                                          "false positives per kind, leakage and time to detection per campaign, "
+                                          "beside a per-account quota baseline.");
+  eval->add_option("--labels", eval_options.labels_path, "labels.jsonl (SCHEMA.md section 2)")->required();
+  eval->add_option("--events", eval_options.event_paths, "The event files that were scanned")->required();
+  eval->add_option("--result", eval_options.result_dir, "The scan's output directory (accounts.jsonl)")->required();
+  eval->add_option("--quota", eval_options.quota_per_day, "Baseline: requests per account per rolling 24 h")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  eval->add_option("--json", eval_json, "Where to write the JSON report (default RESULT/eval.json)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -197,5 +209,6 @@ int main(int argc, char** argv) {
   }
   if (scan->parsed()) return RunScanCommand(inputs, out_dir, flags);
   if (demo->parsed()) return RunDemoCommand(demo_out, seed, scale, flags);
+  if (eval->parsed()) return RunEvalCommand(eval_options, eval_json);
   return kExitUsage;
 }
