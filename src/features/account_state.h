@@ -1,5 +1,5 @@
 // AccountState: what DistillGuard remembers about one account, updated one
-// exchange at a time, in bounded memory (about 1 KB per account whatever its
+// exchange at a time, in bounded memory (1.4 KB per account whatever its
 // volume).
 //
 // Pipeline: ingest -> classify -> **features** -> scoring. The engine calls

@@ -3,10 +3,10 @@
 // look most like it. `distillguard demo` generates it, scans it and prints a
 // summary; tests and benchmarks use it as a realistic, reproducible input.
 //
-// Part of the sim module (the base of the scenario simulator). Prompts come
-// from the embedded corpora (sim/corpus.h), addresses and clients from
-// sim/network.h, benign phrasing from sim/text_variation.h; the events and
-// labels are written by sim/traffic.h in SCHEMA.md sections 1 and 2 format.
+// Part of the sim module: a thin wrapper that turns SampleTrafficOptions into
+// the built-in demo scenario (DemoScenario in sim/scenario.h) and runs it
+// through the scenario simulator's engine (Simulate), with the embedded
+// corpora and traces.
 //
 // Populations (label `kind`):
 //   chat             web and mobile users, multi-turn, diurnal in their own
@@ -30,11 +30,11 @@
 #include <ostream>
 
 #include "common/status.h"
+#include "sim/scenario.h"
 
 namespace dg {
 
-// 2026-04-20T00:00:00Z, a Monday.
-inline constexpr int64_t kSampleTrafficDefaultStartMs = 1776643200000;
+inline constexpr int64_t kSampleTrafficDefaultStartMs = kDefaultScenarioStartMs;
 
 struct SampleTrafficOptions {
   uint64_t seed = 42;
@@ -55,6 +55,9 @@ struct SampleTrafficStats {
   int64_t attack_accounts = 0;
   int64_t attack_events = 0;
 };
+
+// The scenario WriteSampleTraffic runs for `options`.
+Scenario SampleTrafficScenario(const SampleTrafficOptions& options);
 
 // Generates labelled traffic deterministically for the seed and writes it to
 // two streams: events (SCHEMA.md section 1, sorted by ts, one JSON per line)

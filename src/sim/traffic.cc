@@ -177,6 +177,14 @@ TrafficCounts TrafficCollector::Counts() const {
   return counts;
 }
 
+std::map<std::string, int64_t> TrafficCollector::AccountsByKind() const {
+  std::map<std::string, int64_t> by_kind;
+  for (const AccountState& state : accounts_) {
+    if (state.events > 0) ++by_kind[state.account.label.kind];
+  }
+  return by_kind;
+}
+
 Status TrafficCollector::Write(std::ostream& events, std::ostream& labels) const {
   std::vector<uint32_t> order(index_.size());
   std::iota(order.begin(), order.end(), 0);

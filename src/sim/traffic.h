@@ -3,9 +3,8 @@
 // ground-truth label (section 2), and TrafficCollector turns what the
 // generators emit into the two JSONL streams, ordered by event time.
 //
-// Part of the sim module, between the generators (sample_traffic.cc today,
-// scenario populations later) and the caller's output streams. The collector
-// also owns every identifier it hands out: account, org, key, conversation
+// Part of the sim module, between the generators (sim/simulate.cc) and the
+// caller's output streams. The collector also owns every identifier it hands out: account, org, key, conversation
 // and request ids come from one opaque scheme for all populations, so that no
 // detector can be tuned to a simulator artefact (an id never hints at a
 // label).
@@ -16,6 +15,7 @@
 #define DG_SIM_TRAFFIC_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -127,6 +127,8 @@ class TrafficCollector {
   void Emit(AccountHandle handle, const SimEvent& event);
 
   TrafficCounts Counts() const;
+  // Accounts with at least one event, by label kind.
+  std::map<std::string, int64_t> AccountsByKind() const;
 
   // Writes all events ordered by ts (ties in emission order), then one label
   // line per account that has events, ordered by account id. IoError when a

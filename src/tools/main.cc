@@ -3,7 +3,10 @@
 // writing results, 2 bad arguments, unreadable inputs or bad config).
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -12,6 +15,7 @@
 #include "pipeline/config.h"
 #include "pipeline/scan.h"
 #include "sim/sample_traffic.h"
+#include "sim/scenario.h"
 #include "tools/progress.h"
 
 namespace dg {
@@ -143,6 +147,45 @@ int RunDemoCommand(const std::string& out_dir, uint64_t seed, double scale, cons
   return kExitOk;
 }
 
+int RunSimulateCommand(const std::string& scenario_path, const std::string& out_dir, std::optional<uint64_t> seed,
+                       const std::string& corpora_dir, bool quiet) {
+  auto scenario = LoadScenarioFile(scenario_path);
+  if (!scenario.ok()) return Fail(kExitUsage, scenario.status().message());
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return Fail(kExitUsage, "cannot create " + out_dir + ": " + ec.message());
+  SimulateOptions options;
+  options.seed = seed;
+  options.corpora_dir = corpora_dir;
+  const std::string events_path = out_dir + "/events.jsonl";
+  const std::string labels_path = out_dir + "/labels.jsonl";
+  const auto start = std::chrono::steady_clock::now();
+  Result<SimulateStats> stats = Status::Internal("not run");
+  {
+    std::ofstream events(events_path, std::ios::binary);
+    std::ofstream labels(labels_path, std::ios::binary);
+    if (!events || !labels) return Fail(kExitUsage, "cannot write into " + out_dir);
+    stats = Simulate(*scenario, options, events, labels);
+    events.flush();
+    labels.flush();
+    if (stats.ok() && (!events || !labels)) return Fail(kExitFailure, "write error in " + out_dir);
+  }
+  if (!stats.ok()) return Fail(ExitCodeFor(stats.status()), stats.status().message());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!quiet) {
+    std::printf("simulated %s exchanges from %s accounts (%s in campaigns, %s of their exchanges) in %.2f s "
+                "(%.0f events/s)\n",
+                Thousands(stats->events).c_str(), Thousands(stats->accounts).c_str(),
+                Thousands(stats->attack_accounts).c_str(), Thousands(stats->attack_events).c_str(), secs,
+                secs > 0 ? static_cast<double>(stats->events) / secs : 0.0);
+    for (const auto& [kind, n] : stats->accounts_by_kind) {
+      std::printf("  %-18s %s accounts\n", kind.c_str(), Thousands(n).c_str());
+    }
+    std::printf("written: %s, %s\n", events_path.c_str(), labels_path.c_str());
+  }
+  return kExitOk;
+}
+
 int RunEvalCommand(EvalOptions options, const std::string& json_path) {
   auto report = Evaluate(options);
   if (!report.ok()) return Fail(ExitCodeFor(report.status()), report.status().message());
@@ -188,6 +231,18 @@ int main(int argc, char** argv) {
   demo->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md)");
   demo->add_flag("--quiet", flags.quiet, "No progress line");
 
+  std::string scenario_path, sim_out, corpora_dir;
+  std::optional<uint64_t> sim_seed;
+  bool sim_quiet = false;
+  auto* simulate = app.add_subcommand("simulate", "Generate labelled traffic from a scenario file (TOML; see "
+                                                  "docs/scenarios.md): events.jsonl and labels.jsonl.");
+  simulate->add_option("--scenario", scenario_path, "Scenario file (scenarios/*.toml)")->required();
+  simulate->add_option("--out", sim_out, "Output directory (created if missing)")->required();
+  simulate->add_option("--seed", sim_seed, "Overrides the scenario's seed");
+  simulate->add_option("--corpora", corpora_dir,
+                       "Directory laid out like the shared corpora; missing ones fall back to the embedded samples");
+  simulate->add_flag("--quiet", sim_quiet, "No summary");
+
   EvalOptions eval_options;
   std::string eval_json;
   auto* eval = app.add_subcommand("eval", "Judge a scan on labelled traffic (SCHEMA.md section 4): recall, benign "
@@ -210,5 +265,6 @@ int main(int argc, char** argv) {
   if (scan->parsed()) return RunScanCommand(inputs, out_dir, flags);
   if (demo->parsed()) return RunDemoCommand(demo_out, seed, scale, flags);
   if (eval->parsed()) return RunEvalCommand(eval_options, eval_json);
+  if (simulate->parsed()) return RunSimulateCommand(scenario_path, sim_out, sim_seed, corpora_dir, sim_quiet);
   return kExitUsage;
 }
