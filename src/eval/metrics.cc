@@ -19,20 +19,30 @@ void GetOptional(simdjson::simdjson_result<simdjson::dom::element> member, T* ou
 
 }  // namespace
 
-Result<std::vector<Label>> LoadLabels(const std::string& path) {
+// Calls parse(doc, where) for each non-empty line of a JSONL file; stops at
+// the first error, which names the file and line.
+template <typename Parse>
+static Status ForEachJsonLine(const std::string& path, Parse&& parse) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read labels file " + path);
-  std::vector<Label> labels;
+  if (!in) return Status::NotFound("cannot read " + path);
   simdjson::dom::parser parser;
   std::string line;
   int64_t number = 0;
   while (std::getline(in, line)) {
     ++number;
     if (line.empty()) continue;
-    simdjson::dom::element doc;
-    std::string_view id, label, campaign, kind;
     const auto where = path + ":" + std::to_string(number);
+    simdjson::dom::element doc;
     if (parser.parse(line).get(doc) != simdjson::SUCCESS) return Status::InvalidArgument(where + ": invalid JSON");
+    DG_RETURN_IF_ERROR(parse(doc, where));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Label>> LoadLabels(const std::string& path) {
+  std::vector<Label> labels;
+  const Status s = ForEachJsonLine(path, [&](simdjson::dom::element doc, const std::string& where) {
+    std::string_view id, label, campaign, kind;
     if (doc["account_id"].get(id) != simdjson::SUCCESS || doc["label"].get(label) != simdjson::SUCCESS) {
       return Status::InvalidArgument(where + ": needs string fields account_id and label");
     }
@@ -42,23 +52,15 @@ Result<std::vector<Label>> LoadLabels(const std::string& path) {
     GetOptional(doc["campaign"], &campaign);
     GetOptional(doc["kind"], &kind);
     labels.push_back(Label{std::string(id), label == "attack", std::string(campaign), std::string(kind)});
-  }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
   return labels;
 }
 
 Result<std::vector<AccountRow>> ReadAccountRows(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
   std::vector<AccountRow> rows;
-  simdjson::dom::parser parser;
-  std::string line;
-  int64_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty()) continue;
-    const auto where = path + ":" + std::to_string(number);
-    simdjson::dom::element doc;
-    if (parser.parse(line).get(doc) != simdjson::SUCCESS) return Status::InvalidArgument(where + ": invalid JSON");
+  const Status s = ForEachJsonLine(path, [&](simdjson::dom::element doc, const std::string& where) {
     AccountRow row;
     std::string_view id, action, campaign, first_action;
     if (doc["account_id"].get(id) != simdjson::SUCCESS || doc["action"].get(action) != simdjson::SUCCESS) {
@@ -84,7 +86,9 @@ Result<std::vector<AccountRow>> ReadAccountRows(const std::string& path) {
       }
     }
     rows.push_back(std::move(row));
-  }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
   return rows;
 }
 
