@@ -15,6 +15,7 @@
 #define DG_SIM_TRAFFIC_H_
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -22,7 +23,6 @@
 #include <string_view>
 #include <vector>
 
-#include "common/json_writer.h"
 #include "common/status.h"
 #include "sim/network.h"
 
@@ -141,25 +141,67 @@ class TrafficCollector {
     int64_t events = 0;
     int64_t last_ts_ms = 0;
   };
+  // Where one serialised line (with its '\n') lives in the arena.
   struct StoredLine {
+    const char* data;
+    size_t length;
+  };
+  // The sort key of a line: its time, then its emission order (which keeps
+  // the sort stable without std::stable_sort's scratch buffer).
+  struct LineKey {
     int64_t ts_ms;
-    uint32_t chunk;  // index into chunks_
-    uint32_t offset;
-    uint32_t length;
+    uint32_t line;  // index into lines_
+  };
+  // Memory for the serialised lines, in large blocks mapped with huge pages
+  // where the kernel allows: the output of a run is tens to hundreds of MB,
+  // and faulting it in 4 KiB pages cost more than serialising it.
+  class LineArena {
+   public:
+    LineArena() = default;
+    LineArena(const LineArena&) = delete;
+    LineArena& operator=(const LineArena&) = delete;
+    ~LineArena();
+    // Copies `line` into the arena; the bytes stay put until destruction.
+    const char* Append(std::string_view line);
+
+   private:
+    struct Block {
+      void* mapping;
+      size_t mapped_bytes;
+      char* data;  // huge-page aligned start inside the mapping
+      size_t used;
+      size_t capacity;
+    };
+    std::vector<Block> blocks_;
   };
 
   std::string NextId(std::string_view prefix, int kind);
+  // Appends "YYYY-MM-DDTHH:MM:SS.mmmZ" (quoted) to line_, reusing the date
+  // of the previous call when the day is the same.
+  void AppendTimestamp(int64_t ts_ms);
+  // `"params":{...}`, and one of its decimal values. The few distinct values
+  // a run uses are formatted once: snprintf per event was a visible cost.
+  void WriteParams(const SimParams& params, std::string* out);
+  void AppendParamDouble(double value, std::string* out);
 
   uint64_t seed_;
+  uint64_t request_mix_;
   std::vector<uint64_t> id_counters_;
   uint64_t request_counter_ = 0;
   std::vector<AccountState> accounts_;
-  // Serialised event lines back to back in fixed-size chunks: one allocation
-  // per few thousand events, and no copying as the output grows.
-  std::vector<std::string> chunks_;
-  std::vector<StoredLine> index_;
+  LineArena arena_;
+  std::vector<StoredLine> lines_;
+  std::vector<LineKey> keys_;
   int64_t attack_events_ = 0;
-  JsonWriter writer_;
+  // The line being serialised; reused so that its capacity settles.
+  std::string line_;
+  int64_t cached_day_ = std::numeric_limits<int64_t>::min();
+  char cached_date_[16] = {};  // "YYYY-MM-DDT" of cached_day_
+  struct FormattedParam {
+    double value;
+    std::string text;
+  };
+  std::vector<FormattedParam> param_cache_;
 };
 
 }  // namespace dg
