@@ -5,9 +5,23 @@ namespace dg {
 Engine::Engine(const EngineConfig& config, std::unique_ptr<PromptClassifier> classifier)
     : config_(config), classifier_(std::move(classifier)), scorer_(config.weights), policy_(config.policy) {}
 
+namespace {
+
+// Compiling the classifier's pattern database is the slowest step of start-up,
+// so every engine in a process clones one compiled prototype (clones share
+// the database and own their scratch space). Initialised once, thread-safely.
+const Result<std::unique_ptr<PromptClassifier>>& ClassifierPrototype() {
+  static const auto* prototype = new Result<std::unique_ptr<PromptClassifier>>(PromptClassifier::Create());
+  return *prototype;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Engine>> Engine::Create(const EngineConfig& config) {
   DG_RETURN_IF_ERROR(config.Validate());
-  auto classifier = PromptClassifier::Create();
+  const auto& prototype = ClassifierPrototype();
+  if (!prototype.ok()) return prototype.status();
+  auto classifier = prototype.value()->Clone();
   if (!classifier.ok()) return classifier.status();
   return std::unique_ptr<Engine>(new Engine(config, std::move(classifier).value()));
 }
