@@ -626,7 +626,7 @@ TEST_F(ClassifierTest, InvalidUtf8DoesNotCrash) {
       std::string("\xc0\xaf overlong"),            // overlong '/'
       std::string("\xed\xa0\x80 surrogate"),       // UTF-16 surrogate
       std::string("\xf4\x90\x80\x80 beyond max"),  // above U+10FFFF
-      std::string("ok\0embedded nul", 17),
+      std::string("ok\0embedded nul", 15),
   };
   for (const std::string& s : bad) {
     const PromptClass c = Run(s, s, 0, 2);
