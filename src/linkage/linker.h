@@ -73,7 +73,7 @@ struct LinkageConfig {
       0.6,   // system_prompt
       0.5,   // prompt_head
       0.5,   // prompt_tail
-      0.6,   // template
+      0.3,   // template (one shared LSH band: the prompts are similar, not the same template)
   };
   // A pair's evidence per family is the sum of its kinds' weights (each kind
   // counted once per pair), capped: several views of one prompt are not
@@ -106,8 +106,8 @@ struct LinkageConfig {
   // accounts linked to each other never bridge into a campaign.
   double suspicious_score = 0.3;
   int64_t seed_min_exchanges = 3;
-  double attach_weight = 1.2;
-  double core_median_share = 0.2;  // peeling: stay while weighted degree >= this share of the median
+  double attach_weight = 2.0;
+  double core_median_share = 0.1;  // peeling: stay while weighted degree >= this share of the median
   // Members the campaign's action never reaches by propagation alone.
   double protect_below_score = 0.05;   // own score below this ...
   int64_t protect_min_exchanges = 10;  // ... after at least this many exchanges
