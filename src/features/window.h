@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <numeric>
+#include <vector>
 
 #include "common/time_util.h"
 
@@ -107,6 +108,39 @@ class SmallDistinct {
   uint32_t size_ = 0;
   uint32_t overflow_ = 0;
   uint64_t last_overflow_ = 0;
+};
+
+// HourlyTimeline: an account's exchanges per clock hour, served and refused,
+// for the campaign timelines of campaigns.json and reports. Run-length over
+// active hours only (an account active a few hours a day costs a few bytes a
+// day); at most kMaxHours entries, the oldest two merged when full, so memory
+// stays bounded and totals are never lost (only their placement blurs).
+class HourlyTimeline {
+ public:
+  static constexpr size_t kMaxHours = 24 * 14;
+  struct Hour {
+    int32_t hour;  // hours since the epoch
+    uint32_t served;
+    uint32_t refused;
+  };
+
+  void Add(int64_t ts_ms, bool refused) {
+    const auto hour = static_cast<int32_t>(ts_ms / kMsPerHour);
+    if (hours_.empty() || hours_.back().hour < hour) {
+      if (hours_.size() == kMaxHours) {
+        hours_[1].served += hours_[0].served;
+        hours_[1].refused += hours_[0].refused;
+        hours_.erase(hours_.begin());
+      }
+      hours_.push_back(Hour{hour, 0, 0});
+    }
+    // A late event (earlier hour) counts in the newest hour.
+    (refused ? hours_.back().refused : hours_.back().served) += 1;
+  }
+  const std::vector<Hour>& hours() const { return hours_; }
+
+ private:
+  std::vector<Hour> hours_;
 };
 
 }  // namespace dg

@@ -43,5 +43,31 @@ TEST(SmallDistinctTest, ExactUpToCapacityThenCounts) {
   EXPECT_EQ(d.count(), 5u);
 }
 
+TEST(HourlyTimeline, CountsServedAndRefusedPerActiveHour) {
+  HourlyTimeline t;
+  t.Add(10 * kMsPerHour + 5, false);
+  t.Add(10 * kMsPerHour + 999, true);
+  t.Add(13 * kMsPerHour, false);
+  t.Add(12 * kMsPerHour, true);  // late: counts in the newest hour
+  ASSERT_EQ(t.hours().size(), 2u);
+  EXPECT_EQ(t.hours()[0].hour, 10);
+  EXPECT_EQ(t.hours()[0].served, 1u);
+  EXPECT_EQ(t.hours()[0].refused, 1u);
+  EXPECT_EQ(t.hours()[1].hour, 13);
+  EXPECT_EQ(t.hours()[1].served, 1u);
+  EXPECT_EQ(t.hours()[1].refused, 1u);
+}
+
+TEST(HourlyTimeline, StaysBoundedWithoutLosingTotals) {
+  HourlyTimeline t;
+  const int64_t n = HourlyTimeline::kMaxHours + 100;
+  for (int64_t h = 0; h < n; ++h) t.Add(h * kMsPerHour, h % 2 == 0);
+  EXPECT_EQ(t.hours().size(), HourlyTimeline::kMaxHours);
+  uint64_t total = 0;
+  for (const auto& h : t.hours()) total += h.served + h.refused;
+  EXPECT_EQ(total, static_cast<uint64_t>(n));
+  EXPECT_EQ(t.hours().back().hour, n - 1);
+}
+
 }  // namespace
 }  // namespace dg

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "common/json_writer.h"
 
@@ -86,6 +87,7 @@ Decision Engine::Process(const Event& event) {
     record.exchanges_before_action = summary.exchanges - 1;
   }
   record.state.ObserveResponse(event);
+  record.timeline.Add(event.ts_ms, IsActioned(record.action));
 
   ++counters_.exchanges;
   ++counters_.decisions[static_cast<size_t>(record.action)];
@@ -312,6 +314,27 @@ std::vector<CampaignRow> Engine::CampaignRows() const {
     }
     w.EndArray().EndObject();
     row.extensions.emplace_back("graph", w.Take());
+    w.Clear();
+    std::map<int32_t, std::pair<uint64_t, uint64_t>> hours;  // hour -> served, refused
+    for (uint32_t m : core) {
+      for (const auto& h : accounts_[m]->timeline.hours()) {
+        hours[h.hour].first += h.served;
+        hours[h.hour].second += h.refused;
+      }
+    }
+    w.BeginArray();
+    for (const auto& [hour, counts] : hours) {
+      w.BeginObject()
+          .Key("hour")
+          .String(FormatRfc3339Ms(static_cast<int64_t>(hour) * kMsPerHour))
+          .Key("served")
+          .Int(static_cast<int64_t>(counts.first))
+          .Key("refused")
+          .Int(static_cast<int64_t>(counts.second))
+          .EndObject();
+    }
+    w.EndArray();
+    row.extensions.emplace_back("timeline", w.Take());
     rows.push_back(std::move(row));
   }
   return rows;

@@ -54,6 +54,7 @@ struct AccountRecord {
   double score = 0;
   int64_t first_action_ts_ms = kNoTime;
   int64_t exchanges_before_action = -1;
+  HourlyTimeline timeline;  // exchanges per active hour, served / refused
 };
 
 struct EngineCounters {

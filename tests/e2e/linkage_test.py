@@ -46,9 +46,14 @@ for c in camps:
     check(all(any(r.startswith("member of campaign " + c["id"]) for r in rows[m]["reasons"]) for m in members),
           "members' reasons do not name the campaign")
     check(c["action"] in ("throttle", "challenge", "block") and c["actioned_at"] is not None, "campaign not actioned")
-    for ext in ("infrastructure", "signup", "templates", "graph", "sketch_params"):
+    for ext in ("infrastructure", "signup", "templates", "graph", "sketch_params", "timeline"):
         check(ext in c, "extension %s missing" % ext)
     check(all(len(t["minhash"]) == c["sketch_params"]["hashes"] for t in c["templates"]), "template sketch length")
+    served = sum(h["served"] for h in c["timeline"])
+    refused = sum(h["refused"] for h in c["timeline"])
+    check(served + refused == c["exchanges"], "timeline total %d vs %d" % (served + refused, c["exchanges"]))
+    check(served == c["exchanges_before_action"], "timeline served %d vs exchanges_before_action %d"
+          % (served, c["exchanges_before_action"]))
     node_ids = {n["id"] for n in c["graph"]["nodes"]}
     check(all(e["a"] in node_ids and e["b"] in node_ids for e in c["graph"]["edges"]), "graph edge to unknown node")
 check(ev["detector"]["recall"] >= 0.99 and ev["detector"]["benign_actioned"] == 0,
