@@ -224,6 +224,19 @@ AccountSummary AccountState::Summary(int64_t now_ms) const {
 
 namespace dg {
 
+namespace {
+
+// The share fields a pooled summary averages over exchanges.
+constexpr double AccountSummary::*kPooledShares[] = {
+    &AccountSummary::single_turn_share,      &AccountSummary::multi_turn_share,   &AccountSummary::tools_offered_share,
+    &AccountSummary::tool_result_share,      &AccountSummary::large_max_tokens_share, &AccountSummary::thinking_share,
+    &AccountSummary::logprobs_share,         &AccountSummary::multi_n_share,      &AccountSummary::coercion_share,
+    &AccountSummary::rubric_share,           &AccountSummary::anonymised_share,   &AccountSummary::country_mismatch_share,
+    &AccountSummary::mean_max_tokens,
+};
+
+}  // namespace
+
 AccountSummary PoolSummaries(const std::vector<AccountSummary>& members) {
   AccountSummary pooled;
   if (members.empty()) return pooled;
@@ -242,14 +255,7 @@ AccountSummary PoolSummaries(const std::vector<AccountSummary>& members) {
       pooled.first_ts_ms = m.first_ts_ms;
     }
     pooled.last_ts_ms = std::max(pooled.last_ts_ms, m.last_ts_ms);
-    for (auto field : {&AccountSummary::single_turn_share, &AccountSummary::multi_turn_share,
-                       &AccountSummary::tools_offered_share, &AccountSummary::tool_result_share,
-                       &AccountSummary::large_max_tokens_share, &AccountSummary::thinking_share,
-                       &AccountSummary::logprobs_share, &AccountSummary::multi_n_share, &AccountSummary::coercion_share,
-                       &AccountSummary::rubric_share, &AccountSummary::anonymised_share,
-                       &AccountSummary::country_mismatch_share, &AccountSummary::mean_max_tokens}) {
-      pool(field, m, w);
-    }
+    for (auto field : kPooledShares) pool(field, m, w);
     for (size_t i = 0; i < kCapabilityCount; ++i) pooled.capability_share[i] += m.capability_share[i] * w;
     for (size_t i = 0; i < kIpTypeCount; ++i) pooled.ip_type_share[i] += m.ip_type_share[i] * w;
     ++tiers[static_cast<size_t>(m.tier)];
@@ -260,14 +266,7 @@ AccountSummary PoolSummaries(const std::vector<AccountSummary>& members) {
     pooled.has_account_facts |= m.has_account_facts;
   }
   if (total > 0) {
-    for (auto field : {&AccountSummary::single_turn_share, &AccountSummary::multi_turn_share,
-                       &AccountSummary::tools_offered_share, &AccountSummary::tool_result_share,
-                       &AccountSummary::large_max_tokens_share, &AccountSummary::thinking_share,
-                       &AccountSummary::logprobs_share, &AccountSummary::multi_n_share, &AccountSummary::coercion_share,
-                       &AccountSummary::rubric_share, &AccountSummary::anonymised_share,
-                       &AccountSummary::country_mismatch_share, &AccountSummary::mean_max_tokens}) {
-      pooled.*field /= total;
-    }
+    for (auto field : kPooledShares) pooled.*field /= total;
     for (double& v : pooled.capability_share) v /= total;
     for (double& v : pooled.ip_type_share) v /= total;
   }

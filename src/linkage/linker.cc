@@ -480,16 +480,7 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
       info.fringe.push_back(members[i]);
     }
   }
-  Action action = Action::kAllow;
-  if (score >= policy_.block) {
-    action = Action::kBlock;
-  } else if (score >= policy_.challenge) {
-    action = Action::kChallenge;
-  } else if (score >= policy_.throttle) {
-    action = Action::kThrottle;
-  } else if (score >= policy_.monitor) {
-    action = Action::kMonitor;
-  }
+  const Action action = Policy(policy_).ActionFor(score);
   // The campaign's action is sticky: a campaign that sends camouflage after
   // being blocked does not unblock itself.
   const bool escalated = action > info.action;

@@ -27,17 +27,16 @@ Status PolicyConfig::Validate() const {
   return Status::Ok();
 }
 
+Action Policy::ActionFor(double score) const {
+  if (score >= config_.block) return Action::kBlock;
+  if (score >= config_.challenge) return Action::kChallenge;
+  if (score >= config_.throttle) return Action::kThrottle;
+  if (score >= config_.monitor) return Action::kMonitor;
+  return Action::kAllow;
+}
+
 Action Policy::Decide(double score, int64_t exchanges, Action current) const {
-  Action a = Action::kAllow;
-  if (score >= config_.block) {
-    a = Action::kBlock;
-  } else if (score >= config_.challenge) {
-    a = Action::kChallenge;
-  } else if (score >= config_.throttle) {
-    a = Action::kThrottle;
-  } else if (score >= config_.monitor) {
-    a = Action::kMonitor;
-  }
+  Action a = ActionFor(score);
   if (IsActioned(a) && exchanges < config_.min_exchanges) a = Action::kMonitor;
   if (config_.sticky && IsActioned(current) && current > a) a = current;
   return a;

@@ -45,6 +45,9 @@ class Policy {
   // The action for `score` with `exchanges` seen so far, given the action in
   // force (`current`).
   Action Decide(double score, int64_t exchanges, Action current) const;
+  // The action the thresholds give `score` alone (no minimum, no stickiness):
+  // what a campaign's score maps to.
+  Action ActionFor(double score) const;
   const PolicyConfig& config() const { return config_; }
 
  private:
