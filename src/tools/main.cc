@@ -14,6 +14,7 @@
 #include "eval/evaluate.h"
 #include "pipeline/config.h"
 #include "pipeline/scan.h"
+#include "report/report.h"
 #include "sim/sample_traffic.h"
 #include "sim/scenario.h"
 #include "tools/progress.h"
@@ -83,7 +84,27 @@ void PrintScanSummary(const ScanReport& r, const std::string& out_dir) {
               Thousands(static_cast<int64_t>(r.ingest.duplicates)).c_str(),
               Thousands(static_cast<int64_t>(r.ingest.late)).c_str());
   for (const auto& e : r.input_errors) std::printf("input error: %s\n", e.message().c_str());
-  std::printf("outputs: %s/{accounts.jsonl,campaigns.json,quarantine.jsonl,summary.json}\n", out_dir.c_str());
+  std::printf("outputs: %s/{accounts.jsonl,campaigns.json,quarantine.jsonl,summary.json,report.html,accounts.csv}\n",
+              out_dir.c_str());
+}
+
+// report.html and accounts.csv beside the other outputs of a scan.
+Status WriteScanReport(const std::string& out_dir) {
+  auto data = LoadResultDir(out_dir);
+  if (!data.ok()) return data.status();
+  return WriteReportFiles(*data, ReportOptions{}, out_dir + "/report.html", out_dir + "/accounts.csv");
+}
+
+int RunReportCommand(const std::string& result_dir, const std::string& out_path, const std::string& csv_path,
+                     const std::string& title) {
+  auto data = LoadResultDir(result_dir);
+  if (!data.ok()) return Fail(kExitUsage, data.status().message());
+  ReportOptions options;
+  if (!title.empty()) options.title = title;
+  if (Status s = WriteReportFiles(*data, options, out_path, csv_path); !s.ok()) return Fail(kExitFailure, s.message());
+  std::printf("report: %s (%zu campaigns, %zu accounts)%s%s\n", out_path.c_str(), data->campaigns.size(),
+              data->accounts.size(), csv_path.empty() ? "" : "; accounts: ", csv_path.c_str());
+  return kExitOk;
 }
 
 int RunScanCommand(const std::vector<std::string>& inputs, const std::string& out_dir, const CommonFlags& flags) {
@@ -97,6 +118,7 @@ int RunScanCommand(const std::vector<std::string>& inputs, const std::string& ou
   auto report = RunScan(options, [&](const ScanProgress& p) { line.Update(p); });
   line.Finish();
   if (!report.ok()) return Fail(ExitCodeFor(report.status()), report.status().message());
+  if (Status s = WriteScanReport(out_dir); !s.ok()) return Fail(kExitFailure, s.message());
   if (!flags.quiet) PrintScanSummary(*report, out_dir);
   for (const auto& e : report->input_errors) std::fprintf(stderr, "distillguard: warning: %s\n", e.message().c_str());
   return kExitOk;
@@ -133,6 +155,7 @@ int RunDemoCommand(const std::string& out_dir, uint64_t seed, double scale, cons
   auto report = RunScan(options, [&](const ScanProgress& p) { line.Update(p); });
   line.Finish();
   if (!report.ok()) return Fail(ExitCodeFor(report.status()), report.status().message());
+  if (Status s = WriteScanReport(out_dir); !s.ok()) return Fail(kExitFailure, s.message());
   PrintScanSummary(*report, out_dir);
 
   // Judge the run against the generator's labels (SCHEMA.md section 4).
@@ -211,7 +234,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> inputs;
   std::string out_dir;
   auto* scan = app.add_subcommand("scan", "Scan exchange logs (JSONL, .gz, .zst or - for stdin) in event-time order "
-                                          "and write accounts.jsonl, campaigns.json, quarantine.jsonl, summary.json.");
+                                          "and write accounts.jsonl, campaigns.json, quarantine.jsonl, summary.json, "
+                                          "report.html, accounts.csv.");
   scan->add_option("inputs", inputs, "Input files; '-' reads standard input")->required();
   scan->add_option("--out", out_dir, "Output directory (created if missing)")->required();
   scan->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md)");
@@ -255,6 +279,14 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)->capture_default_str();
   eval->add_option("--json", eval_json, "Where to write the JSON report (default RESULT/eval.json)");
 
+  std::string report_result, report_out, report_csv, report_title;
+  auto* report = app.add_subcommand("report", "Write a self-contained HTML report (opens offline) of a scan's result "
+                                              "directory, and accounts.csv for abuse tooling.");
+  report->add_option("--result", report_result, "The scan's output directory")->required();
+  report->add_option("--out", report_out, "The HTML file to write")->required();
+  report->add_option("--csv", report_csv, "Also write accounts.csv here (default: beside --out)");
+  report->add_option("--title", report_title, "Page title");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -264,6 +296,12 @@ int main(int argc, char** argv) {
   }
   if (scan->parsed()) return RunScanCommand(inputs, out_dir, flags);
   if (demo->parsed()) return RunDemoCommand(demo_out, seed, scale, flags);
+  if (report->parsed()) {
+    if (report_csv.empty()) {
+      report_csv = (std::filesystem::path(report_out).parent_path() / "accounts.csv").string();
+    }
+    return RunReportCommand(report_result, report_out, report_csv, report_title);
+  }
   if (eval->parsed()) return RunEvalCommand(eval_options, eval_json);
   if (simulate->parsed()) return RunSimulateCommand(scenario_path, sim_out, sim_seed, corpora_dir, sim_quiet);
   return kExitUsage;
