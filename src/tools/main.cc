@@ -14,6 +14,9 @@
 #include "eval/evaluate.h"
 #include "pipeline/config.h"
 #include "pipeline/scan.h"
+#include "intel/bundle.h"
+#include "intel/hmac.h"
+#include "intel/stix_export.h"
 #include "report/report.h"
 #include "sim/sample_traffic.h"
 #include "sim/scenario.h"
@@ -221,6 +224,46 @@ int RunEvalCommand(EvalOptions options, const std::string& json_path) {
   return kExitOk;
 }
 
+int RunIntelExportCommand(const std::string& result_dir, const std::string& out_path, const std::string& key_file,
+                          StixExportOptions options) {
+  auto data = LoadResultDir(result_dir);
+  if (!data.ok()) return Fail(kExitUsage, data.status().message());
+  if (!key_file.empty()) {
+    auto key = LoadIntelKeyFile(key_file);
+    if (!key.ok()) return Fail(kExitUsage, key.status().message());
+    options.key = std::move(key).value();
+  }
+  options.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  auto exported = ExportStixBundle(*data, options);
+  if (!exported.ok()) return Fail(kExitUsage, exported.status().message());
+  if (Status s = WriteFileAtomically(out_path, exported->bundle_json + "\n"); !s.ok()) return Fail(kExitFailure, s.message());
+  // The extension-definition object beside the bundle (stix_export.h says why).
+  const std::filesystem::path def_path = std::filesystem::path(out_path).replace_extension(".extension-definition.json");
+  if (Status s = WriteFileAtomically(def_path.string(), exported->extension_definition_json + "\n"); !s.ok()) {
+    return Fail(kExitFailure, s.message());
+  }
+  const auto& st = exported->stats;
+  std::printf("intel: %s: %lld objects, %lld campaigns, %lld indicators, %lld sightings; extension: %s\n",
+              out_path.c_str(),
+              static_cast<long long>(st.objects), static_cast<long long>(st.campaigns),
+              static_cast<long long>(st.indicators), static_cast<long long>(st.sightings), def_path.c_str());
+  if (st.identifiers_left_out > 0) {
+    std::fprintf(stderr, "distillguard: warning: %lld payment / e-mail indicators left out: no --key-file\n",
+                 static_cast<long long>(st.identifiers_left_out));
+  }
+  return kExitOk;
+}
+
+int RunIntelImportCommand(const std::string& bundle_path, const std::string& state_dir) {
+  auto bundle = ImportIntelBundle(bundle_path, state_dir);
+  if (!bundle.ok()) return Fail(ExitCodeFor(bundle.status()), bundle.status().message());
+  std::printf("imported %s from %s: %zu indicators (%lld not matchable, ignored) into %s/intel/\n", bundle->id.c_str(),
+              bundle->producer.c_str(), bundle->indicators.size(), static_cast<long long>(bundle->unsupported),
+              state_dir.c_str());
+  return kExitOk;
+}
+
 }  // namespace
 }  // namespace dg
 
@@ -287,6 +330,26 @@ int main(int argc, char** argv) {
   report->add_option("--csv", report_csv, "Also write accounts.csv here (default: beside --out)");
   report->add_option("--title", report_title, "Page title");
 
+  auto* intel = app.add_subcommand("intel", "Share campaigns with other providers as STIX 2.1 (no prompts, account "
+                                            "ids or raw identifiers leave) and import what they share.");
+  intel->require_subcommand(1);
+  std::string intel_result, intel_out, intel_key_file, intel_bundle, intel_state;
+  StixExportOptions export_options;
+  auto* intel_export = intel->add_subcommand("export", "Write a STIX 2.1 bundle of a scan's campaigns.");
+  intel_export->add_option("--result", intel_result, "The scan's output directory")->required();
+  intel_export->add_option("--out", intel_out, "The bundle file to write")->required();
+  intel_export->add_option("--key-file", intel_key_file,
+                           "The trust group's shared HMAC key; without it payment and e-mail indicators are left out");
+  intel_export->add_option("--producer", export_options.producer, "Name of the producing organisation")
+      ->capture_default_str();
+  intel_export->add_option("--valid-days", export_options.valid_days, "Indicator lifetime after the last sighting")
+      ->check(CLI::Range(1, 3650))->capture_default_str();
+  intel_export->add_flag("--embed-extension-definition", export_options.embed_extension_definition,
+                         "Also put the extension-definition inside the bundle (the OASIS bundle schema rejects that)");
+  auto* intel_import = intel->add_subcommand("import", "Validate a STIX bundle and copy it into STATE/intel/.");
+  intel_import->add_option("bundle", intel_bundle, "The bundle file")->required();
+  intel_import->add_option("--state", intel_state, "State directory (the bundle goes to STATE/intel/)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -302,6 +365,8 @@ int main(int argc, char** argv) {
     }
     return RunReportCommand(report_result, report_out, report_csv, report_title);
   }
+  if (intel_export->parsed()) return RunIntelExportCommand(intel_result, intel_out, intel_key_file, export_options);
+  if (intel_import->parsed()) return RunIntelImportCommand(intel_bundle, intel_state);
   if (eval->parsed()) return RunEvalCommand(eval_options, eval_json);
   if (simulate->parsed()) return RunSimulateCommand(scenario_path, sim_out, sim_seed, corpora_dir, sim_quiet);
   return kExitUsage;
