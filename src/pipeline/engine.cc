@@ -1,5 +1,9 @@
 #include "pipeline/engine.h"
 
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
 namespace dg {
 
 Engine::Engine(const EngineConfig& config, std::unique_ptr<PromptClassifier> classifier)
@@ -13,6 +17,26 @@ namespace {
 const Result<std::unique_ptr<PromptClassifier>>& ClassifierPrototype() {
   static const auto* prototype = new Result<std::unique_ptr<PromptClassifier>>(PromptClassifier::Create());
   return *prototype;
+}
+
+// Adds new distinct hits to the record; true if any exchange-level match.
+bool RecordIntel(const IntelIndex& intel, const Event& event, AccountRecord* record) {
+  const std::vector<IntelHit> hits = intel.Match(event);
+  for (const auto& h : hits) {
+    record->intel_kinds |= 1u << static_cast<unsigned>(h.kind);
+    const bool known = std::any_of(record->intel_hits.begin(), record->intel_hits.end(), [&](const IntelHit& k) {
+      return k.indicator_id == h.indicator_id && k.bundle_id == h.bundle_id;
+    });
+    if (known) continue;
+    ++record->intel_matches;
+    if (record->intel_hits.size() < kIntelMaxHits) record->intel_hits.push_back(h);
+  }
+  return !hits.empty();
+}
+
+double RaiseForIntel(double score, uint32_t kinds) {
+  const int k = std::min(std::popcount(kinds), kIntelMaxKinds);
+  return k == 0 ? score : 1.0 - (1.0 - score) * std::pow(kIntelRemainingFactor, k);
 }
 
 }  // namespace
@@ -45,6 +69,10 @@ Decision Engine::Process(const Event& event) {
   record.state.ObserveRequest(event, prompt_class);
   const AccountSummary summary = record.state.Summary(event.ts_ms);
   record.score = scorer_.Score(summary);
+  if (intel_ != nullptr) {
+    if (RecordIntel(*intel_, event, &record)) ++counters_.intel_matched_exchanges;
+    record.score = RaiseForIntel(record.score, record.intel_kinds);
+  }
   record.action = policy_.Decide(record.score, summary.exchanges, record.action);
   if (IsActioned(record.action) && record.first_action_ts_ms == kNoTime) {
     record.first_action_ts_ms = event.ts_ms;
@@ -76,6 +104,14 @@ AccountRow Engine::RowFor(const AccountRecord& record) const {
   row.first_action_ts_ms = record.first_action_ts_ms;
   row.exchanges_before_action = record.exchanges_before_action;
   row.reasons = scorer_.Reasons(record.state.Summary(now_ms_));
+  for (const auto& h : record.intel_hits) {
+    row.reasons.push_back("matches shared intel from " + h.producer + " (" + h.source + ", " + h.bundle_id +
+                          "): " + std::string(IntelKindName(h.kind)) + " " + h.value);
+  }
+  if (record.intel_matches > static_cast<int64_t>(record.intel_hits.size())) {
+    row.reasons.push_back("and " + std::to_string(record.intel_matches - static_cast<int64_t>(record.intel_hits.size())) +
+                          " more shared-intel indicators");
+  }
   return row;
 }
 

@@ -48,6 +48,8 @@ int ExitCodeFor(const Status& s) {
 
 struct CommonFlags {
   std::string config_path;
+  std::vector<std::string> intel_paths;
+  std::string key_file;
   bool quiet = false;
   int64_t max_line_bytes = 0;
 };
@@ -117,12 +119,23 @@ int RunScanCommand(const std::vector<std::string>& inputs, const std::string& ou
   options.inputs = inputs;
   options.out_dir = out_dir;
   options.config = std::move(config).value();
+  options.intel_paths = flags.intel_paths;
+  if (!flags.key_file.empty()) {
+    auto key = LoadIntelKeyFile(flags.key_file);
+    if (!key.ok()) return Fail(kExitUsage, key.status().message());
+    options.intel_key = std::move(key).value();
+  }
   ProgressLine line(flags.quiet);
   auto report = RunScan(options, [&](const ScanProgress& p) { line.Update(p); });
   line.Finish();
   if (!report.ok()) return Fail(ExitCodeFor(report.status()), report.status().message());
   if (Status s = WriteScanReport(out_dir); !s.ok()) return Fail(kExitFailure, s.message());
   if (!flags.quiet) PrintScanSummary(*report, out_dir);
+  if (!flags.quiet && !flags.intel_paths.empty()) {
+    std::printf("shared intel: %lld indicators, %lld exchanges matched\n",
+                static_cast<long long>(report->intel_indicators),
+                static_cast<long long>(report->engine.intel_matched_exchanges));
+  }
   for (const auto& e : report->input_errors) std::fprintf(stderr, "distillguard: warning: %s\n", e.message().c_str());
   return kExitOk;
 }
@@ -285,6 +298,8 @@ int main(int argc, char** argv) {
   scan->add_option("--max-line-bytes", flags.max_line_bytes, "Longest accepted line (default 16 MiB)")
       ->check(CLI::PositiveNumber);
   scan->add_flag("--quiet", flags.quiet, "No progress line and no summary");
+  scan->add_option("--intel", flags.intel_paths, "STIX bundles shared by other providers (intel export) to match");
+  scan->add_option("--key-file", flags.key_file, "The trust group's HMAC key, for keyed indicators in --intel bundles");
 
   std::string demo_out = "out/demo";
   uint64_t seed = 42;

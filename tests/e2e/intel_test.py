@@ -213,4 +213,25 @@ for body in ('{"type": "bundle", "id": "bundle--nope", "objects": []}', "not jso
 p = run(["intel", "import", os.path.join(work, "missing.json"), "--state", state])
 check(p.returncode == 2, "missing bundle: exit %d" % p.returncode)
 check(len(os.listdir(os.path.join(state, "intel"))) == 1, "a rejected bundle reached the state")
+
+# 5. scan --intel: the simulated campaign's bundle (as if from Provider A) matched
+# against the same traffic raises the attack accounts' scores and names the bundle.
+res_intel = os.path.join(work, "scan_intel")
+p = run(["scan", os.path.join(sim, "events.jsonl"), "--out", res_intel, "--intel", b2, "--key-file", key])
+check(p.returncode == 0, "scan --intel failed: %s" % p.stderr)
+check(b"shared intel:" in p.stdout, "no shared-intel line in the scan summary")
+summary = json.load(open(os.path.join(res_intel, "summary.json")))
+check(summary["intel_indicators"] > 0 and summary["intel_matched_exchanges"] > 0, "summary: %s" % summary)
+plain = accounts(res)
+shared = accounts(res_intel)
+cited = [a for a in shared.values() if any("matches shared intel from Provider A (sim_bundle.json" in r for r in a["reasons"])]
+attack = {a for a, l in labels.items() if l["label"] == "attack"}
+check(len(cited) > 0 and {a["account_id"] for a in cited} <= set(plain), "no account cites the bundle")
+check(sum(a["account_id"] in attack for a in cited) >= 0.9 * len(attack), "intel matched %d of %d attack accounts" %
+      (sum(a["account_id"] in attack for a in cited), len(attack)))
+check(all(shared[a]["score"] >= plain[a]["score"] for a in plain), "intel lowered a score")
+check(all(shared[a["account_id"]]["score"] > plain[a["account_id"]]["score"] or plain[a["account_id"]]["score"] > 0.999
+          for a in cited), "a matched account's score did not rise")
+p = run(["scan", os.path.join(sim, "events.jsonl"), "--out", os.path.join(work, "x"), "--intel", bad])
+check(p.returncode == 2 and p.stderr.count(b"\n") == 1, "scan with a malformed bundle: exit %d %r" % (p.returncode, p.stderr))
 finish()
