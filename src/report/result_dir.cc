@@ -136,7 +136,7 @@ void ReadTemplates(const object& c, CampaignData* out) {
         row.minhash.push_back(static_cast<uint32_t>(v));
       }
       // A signature of another width cannot be banded like ours: skip it.
-      if (!ok || row.minhash.size() != kSketchHashes) continue;
+      if (!ok || row.minhash.size() != kCampaignSketchHashes) continue;
       OptInt(item, "accounts", &row.accounts);
       OptInt(item, "exchanges", &row.exchanges);
       out->templates.push_back(std::move(row));

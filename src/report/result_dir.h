@@ -67,10 +67,10 @@ struct Signup {
 };
 
 // Width of a template sketch (one-permutation MinHash, sketch/minhash.h).
-inline constexpr size_t kSketchHashes = 64;
+inline constexpr size_t kCampaignSketchHashes = 64;
 
 struct TemplateRow {
-  std::vector<uint32_t> minhash;  // kSketchHashes values
+  std::vector<uint32_t> minhash;  // kCampaignSketchHashes values
   int64_t accounts = kAbsentCount;
   int64_t exchanges = kAbsentCount;
 };

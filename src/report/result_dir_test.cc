@@ -23,7 +23,7 @@ TEST(ResultDirTest, ReadsEveryExtensionField) {
   EXPECT_EQ(c.infrastructure.asns[0].ip_type, "hosting");
   EXPECT_EQ(c.signup.email_shapes[0].shape, "aaaaaa99");
   ASSERT_EQ(c.templates.size(), 1u);
-  EXPECT_EQ(c.templates[0].minhash.size(), kSketchHashes);
+  EXPECT_EQ(c.templates[0].minhash.size(), kCampaignSketchHashes);
   EXPECT_TRUE(c.sketch_params.present);
   EXPECT_EQ(c.sketch_params.bands, 16);
   EXPECT_EQ(c.timeline.size(), 8u);
