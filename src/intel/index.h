@@ -66,6 +66,8 @@ class IntelIndex {
   size_t indicator_count() const { return indicators_.size(); }
   size_t bundle_count() const { return bundles_.size(); }
   bool empty() const { return indicators_.empty(); }
+  // Whether any template-sketch indicator is loaded (callers skip sketching otherwise).
+  bool has_templates() const { return !bands_.empty(); }
 
  private:
   struct Entry {

@@ -11,6 +11,7 @@
 
 #include "common/status.h"
 #include "ingest/source.h"
+#include "linkage/linker.h"
 #include "scoring/policy.h"
 #include "scoring/scorer.h"
 
@@ -20,6 +21,7 @@ struct EngineConfig {
   IngestOptions ingest;
   ScoringWeights weights;
   PolicyConfig policy;
+  LinkageConfig linkage;
 
   Status Validate() const;
 };

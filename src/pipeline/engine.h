@@ -10,8 +10,11 @@
 // anything later. `first_action_ts` and `exchanges_before_action` record the
 // moment an account first became actioned.
 //
-// Later stages (linkage, campaign graph) plug in between features and
-// scoring; campaign rows come from them (empty until then).
+// Linkage (linkage/linker.h) sits between the account's own score and the
+// policy: it links the account to others, scores campaigns as wholes and
+// escalates them; a campaign's action reaches every core member at once
+// (their first_action_ts is the campaign's) and every account that links to
+// it later on its own first exchanges.
 //
 // Shared intel (optional, SetIntel): after the scorer, each exchange is
 // matched against the imported indicators (intel/index.h). An account that
@@ -36,6 +39,7 @@
 #include "features/account_state.h"
 #include "intel/index.h"
 #include "ingest/event.h"
+#include "linkage/linker.h"
 #include "pipeline/config.h"
 #include "scoring/policy.h"
 #include "scoring/scorer.h"
@@ -51,12 +55,13 @@ struct Decision {
 // What the engine keeps per account beside its features.
 struct AccountRecord {
   std::string account_id;
+  uint32_t index = 0;     // position in order of first appearance (the linker's account index)
+  double own_score = 0;   // the account's own score, before campaign evidence
   AccountState state;
   Action action = Action::kAllow;
   double score = 0;
   int64_t first_action_ts_ms = kNoTime;
   int64_t exchanges_before_action = -1;
-  std::string campaign;
   // Distinct shared-intel matches (at most kIntelMaxHits kept for reasons)
   // and the kinds seen, one bit per IntelKind.
   std::vector<IntelHit> intel_hits;
@@ -79,6 +84,7 @@ struct EngineCounters {
   std::array<int64_t, kCapabilityCount> capabilities{};
   int64_t coercion = 0;
   int64_t rubric = 0;
+  int64_t propagated = 0;  // exchanges refused because of the account's campaign
   int64_t intel_matched_exchanges = 0;
 };
 
@@ -97,8 +103,12 @@ class Engine {
   // Rows for accounts.jsonl, in order of first appearance, with reasons.
   std::vector<AccountRow> AccountRows() const;
   AccountRow RowFor(const AccountRecord& record) const;
-  // Rows for campaigns.json (empty until the linkage stage exists).
-  std::vector<CampaignRow> CampaignRows() const { return {}; }
+  // Rows for campaigns.json: every campaign the linker found (score at least
+  // the monitor threshold), with its members, evidence and extensions.
+  std::vector<CampaignRow> CampaignRows() const;
+  // The campaign id of an account ("" when none).
+  std::string CampaignIdOf(const AccountRecord& record) const;
+  const Linker& linker() const { return linker_; }
 
   size_t account_count() const { return accounts_.size(); }
   int64_t now_ms() const { return now_ms_; }
@@ -107,17 +117,23 @@ class Engine {
 
  private:
   Engine(const EngineConfig& config, std::unique_ptr<PromptClassifier> classifier);
+  void ApplyEscalation(const Escalation& escalation, uint32_t current);
 
   EngineConfig config_;
   std::unique_ptr<PromptClassifier> classifier_;
   Scorer scorer_;
   Policy policy_;
+  Linker linker_;
   // Accounts in order of first appearance; index_ maps id -> position.
   std::vector<std::unique_ptr<AccountRecord>> accounts_;
   absl::flat_hash_map<std::string, size_t> index_;
   int64_t now_ms_ = kNoTime;
   EngineCounters counters_;
   std::shared_ptr<const IntelIndex> intel_;
+  // The prompt's template sketch for intel matching (computed only when the
+  // imported bundles hold template indicators), and its scratch space.
+  TemplateSketch intel_sketch_{};
+  std::vector<uint64_t> intel_sketch_words_;
 };
 
 }  // namespace dg

@@ -93,7 +93,7 @@ void WriteShares(JsonWriter& w, const ShareList& list) {
   w.EndArray();
 }
 
-void WriteShared(JsonWriter& w, const std::vector<SharedValue>& list) {
+void WriteShared(JsonWriter& w, const std::vector<CountedValue>& list) {
   w.BeginArray();
   for (const auto& v : list) {
     w.BeginObject().Key("value").String(v.value);
@@ -102,6 +102,8 @@ void WriteShared(JsonWriter& w, const std::vector<SharedValue>& list) {
     WriteCount(w, v.accounts);
     w.Key("exchanges");
     WriteCount(w, v.exchanges);
+    w.Key("holders");
+    WriteCount(w, v.holders);
     w.EndObject();
   }
   w.EndArray();
@@ -256,7 +258,8 @@ std::string ReportModelJson(const ResultData& data, const ReportOptions& options
     WriteShares(w, infra.countries);
     for (auto [key, list] : {std::pair{"ips", &infra.ips}, std::pair{"prefixes", &infra.prefixes},
                              std::pair{"asns", &infra.asns}, std::pair{"user_agents", &infra.user_agents},
-                             std::pair{"client_fps", &infra.client_fps}}) {
+                             std::pair{"client_fps", &infra.client_fps},
+                             std::pair{"request_shapes", &infra.request_shapes}}) {
       w.Key(key);
       WriteShared(w, *list);
     }

@@ -48,14 +48,14 @@ ShareList Shares(const object& o, const char* key) {
   return out;
 }
 
-std::vector<SharedValue> SharedValues(const object& o, const char* key) {
-  std::vector<SharedValue> out;
+std::vector<CountedValue> SharedValues(const object& o, const char* key) {
+  std::vector<CountedValue> out;
   array list;
   if (o[key].get_array().get(list) != simdjson::SUCCESS) return out;
   for (element e : list) {
     object item;
     if (e.get_object().get(item) != simdjson::SUCCESS) continue;
-    SharedValue v;
+    CountedValue v;
     element value;
     if (item["value"].get(value) != simdjson::SUCCESS) continue;
     int64_t number = 0;
@@ -70,6 +70,7 @@ std::vector<SharedValue> SharedValues(const object& o, const char* key) {
     OptString(item, "ip_type", &v.ip_type);
     OptInt(item, "accounts", &v.accounts);
     OptInt(item, "exchanges", &v.exchanges);
+    OptInt(item, "holders", &v.holders);
     out.push_back(std::move(v));
   }
   return out;
@@ -85,6 +86,20 @@ void ReadInfrastructure(const object& c, Infrastructure* infra) {
   infra->asns = SharedValues(o, "asns");
   infra->user_agents = SharedValues(o, "user_agents");
   infra->client_fps = SharedValues(o, "client_fps");
+  infra->request_shapes = SharedValues(o, "request_shapes");
+  // The linkage stage writes ASNs as "AS9009 (proxy)": number and type.
+  for (auto& asn : infra->asns) {
+    std::string_view v = asn.value;
+    if (v.substr(0, 2) == "AS") v.remove_prefix(2);
+    size_t digits = 0;
+    while (digits < v.size() && v[digits] >= '0' && v[digits] <= '9') ++digits;
+    if (digits == 0) continue;
+    std::string_view rest = v.substr(digits);
+    if (asn.ip_type.empty() && rest.size() > 3 && rest.substr(0, 2) == " (" && rest.back() == ')') {
+      asn.ip_type = std::string(rest.substr(2, rest.size() - 3));
+    }
+    asn.value = std::string(v.substr(0, digits));
+  }
 }
 
 void ReadSignup(const object& c, Signup* signup) {

@@ -28,11 +28,12 @@ namespace dg {
 // fingerprint) with how many accounts and exchanges carried it. kAbsentCount
 // when the file did not say.
 inline constexpr int64_t kAbsentCount = -1;
-struct SharedValue {
-  std::string value;  // ASNs as decimal text
+struct CountedValue {
+  std::string value;    // ASNs as decimal text ("AS9009 (proxy)" is read as "9009", ip_type "proxy")
   std::string ip_type;  // ASNs only; may be empty
-  int64_t accounts = kAbsentCount;
-  int64_t exchanges = kAbsentCount;
+  int64_t accounts = kAbsentCount;   // accounts of the campaign holding it
+  int64_t exchanges = kAbsentCount;  // exchanges of the campaign carrying it
+  int64_t holders = kAbsentCount;    // accounts anywhere in the traffic holding it
 };
 
 struct EmailShapeValue {
@@ -47,11 +48,12 @@ using ShareList = std::vector<std::pair<std::string, double>>;
 struct Infrastructure {
   ShareList ip_types;
   ShareList countries;
-  std::vector<SharedValue> ips;
-  std::vector<SharedValue> prefixes;
-  std::vector<SharedValue> asns;
-  std::vector<SharedValue> user_agents;
-  std::vector<SharedValue> client_fps;
+  std::vector<CountedValue> ips;
+  std::vector<CountedValue> prefixes;
+  std::vector<CountedValue> asns;
+  std::vector<CountedValue> user_agents;
+  std::vector<CountedValue> client_fps;
+  std::vector<CountedValue> request_shapes;  // fingerprint, agent, model and parameters together
 };
 
 struct SignupWave {
@@ -60,7 +62,7 @@ struct SignupWave {
 };
 
 struct Signup {
-  std::vector<SharedValue> payment_fps;
+  std::vector<CountedValue> payment_fps;
   std::vector<EmailShapeValue> email_shapes;
   ShareList billing_countries;
   std::vector<SignupWave> waves;

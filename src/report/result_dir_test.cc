@@ -58,3 +58,24 @@ TEST(ResultDirTest, RejectsMissingFixedFields) {
 
 }  // namespace
 }  // namespace dg
+
+namespace dg {
+namespace {
+
+TEST(ResultDirTest, ReadsTheLinkageStagesAsnSpelling) {
+  auto c = ParseCampaignsJson(R"json({"campaigns": [{"id": "C1", "accounts": 3, "exchanges": 9,
+      "first_seen": "2026-04-22T10:00:00Z", "last_seen": "2026-04-22T11:00:00Z", "score": 0.9,
+      "capabilities": {}, "evidence": [], "infrastructure": {"asns": [{"value": "AS9009 (proxy)", "accounts": 3,
+      "holders": 61}, {"value": 16509}], "request_shapes": [{"value": "x", "accounts": 2}]}}]})json");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const auto& asns = (*c)[0].infrastructure.asns;
+  ASSERT_EQ(asns.size(), 2u);
+  EXPECT_EQ(asns[0].value, "9009");
+  EXPECT_EQ(asns[0].ip_type, "proxy");
+  EXPECT_EQ(asns[0].holders, 61);
+  EXPECT_EQ(asns[0].exchanges, kAbsentCount);
+  EXPECT_EQ(asns[1].value, "16509");
+}
+
+}  // namespace
+}  // namespace dg

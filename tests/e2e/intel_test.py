@@ -187,6 +187,24 @@ check(not leaks, "%d private strings in the bundle, e.g. %r" % (len(leaks), leak
 check(len(secrets) > 100, "privacy check looked at only %d strings" % len(secrets))
 check('"payment_fp_hmac"' in text and '"email_shape_hmac"' in text, "keyed indicators missing from the simulated bundle")
 
+# 2b. The real scan's own campaigns.json (the linkage stage), exported the same way.
+b_real = os.path.join(work, "scan_bundle.json")
+export(res, b_real, "--key-file", key)
+validate(b_real)
+real_camps = json.load(open(os.path.join(res, "campaigns.json")))["campaigns"]
+real_objs = objects(b_real)
+check(sum(o["type"] == "campaign" for o in real_objs) == len(real_camps), "real scan: campaign objects")
+if real_camps:
+    check(sum(o["type"] == "indicator" for o in real_objs) > 0, "real scan: no indicators")
+text = open(b_real).read()
+leaks = [s for s in secrets if s in text]
+check(not leaks, "real scan: %d private strings in the bundle, e.g. %r" % (len(leaks), leaks[:3]))
+for c in real_camps:
+    for fld in ("system_prompts", "prompt_openings", "prompt_closings"):
+        for v in (c.get("content") or {}).get(fld, []):
+            val = v.get("value") if isinstance(v, dict) else v
+            check(not val or val not in text, "real scan: campaign content %s exported" % fld)
+
 # 3. No key: keyed indicators are left out, with a warning; a short key is refused.
 b3 = os.path.join(work, "nokey.json")
 p = export(fixture, b3)

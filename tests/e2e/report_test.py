@@ -78,9 +78,13 @@ def check_page(page, result_dir, label):
         infra = c.get("infrastructure", {})
         for t, share in infra.get("ip_types", {}).items():
             check(f.get(k + "ip_type:" + t) == pct(share), "%s %s: ip type %s" % (label, c["id"], t))
-        for i, a in enumerate(infra.get("asns", [])):
-            check(num(f[k + "asn:%d:accounts" % i]) == a["accounts"], "%s %s: asn accounts" % (label, c["id"]))
-            check(num(f[k + "asn:%d:exchanges" % i]) == a["exchanges"], "%s %s: asn exchanges" % (label, c["id"]))
+        for kind, short in (("asns", "asn"), ("prefixes", "prefix"), ("ips", "ip"), ("user_agents", "ua")):
+            for i, a in enumerate(infra.get(kind, [])):
+                for cnt in ("accounts", "exchanges", "holders"):
+                    if a.get(cnt) is not None:
+                        got = f.get(k + "%s:%d:%s" % (short, i, cnt))
+                        check(got is not None and num(got) == a[cnt], "%s %s: %s %d %s shown %s != %s" %
+                              (label, c["id"], kind, i, cnt, got, a[cnt]))
         for i, e in enumerate(c["evidence"]):
             check(f.get(k + "evidence:%d" % i) == e, "%s %s: evidence %d" % (label, c["id"], i))
         members = {a["account_id"] for a in accts if a["campaign"] == c["id"]} | set(c.get("members", []))

@@ -113,17 +113,23 @@
     return box;
   }
 
+  // Shared values with the counts the file gives: accounts of the campaign,
+  // exchanges, and holders (accounts anywhere in the traffic).
   function valueTable(title, rows, keyPrefix, withType) {
     const wrap = el("div", { class: "infra-table" }, el("h4", {}, title));
     if (!rows.length) { wrap.appendChild(noData("none recorded")); return wrap; }
-    const head = ["value"].concat(withType ? ["ip type"] : [], ["accounts", "exchanges"]);
+    const hasEx = rows.some(r => r.exchanges !== null && r.exchanges !== undefined);
+    const hasHolders = rows.some(r => r.holders !== null && r.holders !== undefined);
+    const head = ["value"].concat(withType ? ["ip type"] : [], ["accounts"], hasEx ? ["exchanges"] : [],
+      hasHolders ? ["held by (all accounts)"] : []);
     const t = el("table", { class: "grid small" }, el("thead", {}, el("tr", {}, ...head.map(h => el("th", {}, h)))));
     const body = el("tbody");
     rows.forEach((r, i) => {
       body.appendChild(el("tr", {}, el("td", { class: "mono" }, r.value),
         withType ? el("td", {}, r.ip_type || "") : null,
         el("td", { class: "num" }, field(keyPrefix + i + ":accounts", int(r.accounts))),
-        el("td", { class: "num" }, field(keyPrefix + i + ":exchanges", int(r.exchanges)))));
+        hasEx ? el("td", { class: "num" }, field(keyPrefix + i + ":exchanges", int(r.exchanges))) : null,
+        hasHolders ? el("td", { class: "num" }, field(keyPrefix + i + ":holders", int(r.holders))) : null));
     });
     t.appendChild(body);
     wrap.appendChild(t);
@@ -295,6 +301,7 @@
     infraGrid.appendChild(valueTable("IP addresses", inf.ips, key + "ip:"));
     infraGrid.appendChild(valueTable("User agents", inf.user_agents, key + "ua:"));
     infraGrid.appendChild(valueTable("Client fingerprints", inf.client_fps, key + "client_fp:"));
+    infraGrid.appendChild(valueTable("Request shapes", inf.request_shapes, key + "request_shape:"));
     infraGrid.appendChild(valueTable("Payment fingerprints", c.signup.payment_fps, key + "payment_fp:"));
     const shapes = el("div", { class: "infra-table" }, el("h4", {}, "E-mail shapes"));
     if (c.signup.email_shapes.length) {
