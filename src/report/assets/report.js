@@ -115,8 +115,8 @@
 
   // Shared values with the counts the file gives: accounts of the campaign,
   // exchanges, and holders (accounts anywhere in the traffic).
-  function valueTable(title, rows, keyPrefix, withType) {
-    const wrap = el("div", { class: "infra-table" }, el("h4", {}, title));
+  function valueTable(title, rows, keyPrefix, withType, wide) {
+    const wrap = el("div", { class: wide ? "infra-table wide" : "infra-table" }, el("h4", {}, title));
     if (!rows.length) { wrap.appendChild(noData("none recorded")); return wrap; }
     const hasEx = rows.some(r => r.exchanges !== null && r.exchanges !== undefined);
     const hasHolders = rows.some(r => r.holders !== null && r.holders !== undefined);
@@ -168,13 +168,21 @@
         p.y = Math.min(H - 12, Math.max(12, p.y + p.dy / d * step));
       }
     }
-    const kinds = [...new Set(edges.map(e => e.kind))];
+    // Fit the layout to the canvas: a dense graph contracts and drifts.
+    const xs = nodes.map(p => p.x), ys = nodes.map(p => p.y), pad = 16;
+    const x0 = Math.min(...xs), y0 = Math.min(...ys), sx = Math.max(...xs) - x0 || 1, sy = Math.max(...ys) - y0 || 1;
+    for (const p of nodes) {
+      p.x = n > 1 ? pad + (p.x - x0) * (W - 2 * pad) / sx : W / 2;
+      p.y = n > 1 ? pad + (p.y - y0) * (H - 2 * pad) / sy : H / 2;
+    }
+    const kinds = [...new Set(edges.map(e => e.kind || "link"))];
     const root = svg("svg", { viewBox: "0 0 " + W + " " + H, class: "graph", role: "img" });
     for (const e of edges) {
       const p = index.get(e.a), q = index.get(e.b);
       const line = svg("line", { x1: p.x.toFixed(1), y1: p.y.toFixed(1), x2: q.x.toFixed(1), y2: q.y.toFixed(1),
-        stroke: KIND_COLORS[kinds.indexOf(e.kind) % KIND_COLORS.length], "stroke-opacity": (0.25 + 0.6 * Math.min(1, e.weight)).toFixed(2) });
-      const tip = svg("title"); tip.textContent = e.kind + " " + e.weight; line.appendChild(tip);
+        stroke: KIND_COLORS[kinds.indexOf(e.kind || "link") % KIND_COLORS.length],
+        "stroke-opacity": (e.weight === undefined ? 0.5 : 0.25 + 0.6 * Math.min(1, e.weight)).toFixed(2) });
+      const tip = svg("title"); tip.textContent = (e.kind || "link") + (e.weight === undefined ? "" : " " + e.weight); line.appendChild(tip);
       root.appendChild(line);
     }
     const maxEx = Math.max(1, ...nodes.map(p => p.exchanges));
@@ -301,7 +309,8 @@
     infraGrid.appendChild(valueTable("IP addresses", inf.ips, key + "ip:"));
     infraGrid.appendChild(valueTable("User agents", inf.user_agents, key + "ua:"));
     infraGrid.appendChild(valueTable("Client fingerprints", inf.client_fps, key + "client_fp:"));
-    infraGrid.appendChild(valueTable("Request shapes", inf.request_shapes, key + "request_shape:"));
+    infraGrid.appendChild(valueTable("Request shapes (fingerprint, agent, model, parameters)", inf.request_shapes,
+      key + "request_shape:", false, true));
     infraGrid.appendChild(valueTable("Payment fingerprints", c.signup.payment_fps, key + "payment_fp:"));
     const shapes = el("div", { class: "infra-table" }, el("h4", {}, "E-mail shapes"));
     if (c.signup.email_shapes.length) {
