@@ -107,7 +107,11 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     if (!prefix_text_.empty()) add(LinkKind::kPrefix, prefix_text_, prefix_text_);
   }
   if (e.asn != kAbsent && IsAnonymising(e.ip_type)) {
-    asn_text_ = fmt::format("AS{} ({})", e.asn, IpTypeName(e.ip_type));
+    if (e.asn != asn_cached_ || e.ip_type != asn_type_cached_) {  // formatting per event shows in profiles
+      asn_text_ = fmt::format("AS{} ({})", e.asn, IpTypeName(e.ip_type));
+      asn_cached_ = e.asn;
+      asn_type_cached_ = e.ip_type;
+    }
     add(LinkKind::kAsn, asn_text_, asn_text_);
   }
   // Client.
@@ -148,7 +152,10 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     }
     if (a.created_ms != kNoTime) {
       const int64_t hour_ms = a.created_ms - (a.created_ms % kMsPerHour + kMsPerHour) % kMsPerHour;
-      signup_text_ = FormatRfc3339Ms(hour_ms).substr(0, 13) + "h";
+      if (hour_ms != signup_cached_) {
+        signup_text_ = FormatRfc3339Ms(hour_ms).substr(0, 13) + "h";
+        signup_cached_ = hour_ms;
+      }
       add(LinkKind::kSignupHour, signup_text_, signup_text_);
     }
   }
@@ -175,7 +182,7 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     has_sketch_ = ComputeSketch(prompt, &sketch_, &words_);
     if (has_sketch_) {
       const BandKeys bands = ComputeBandKeys(sketch_);
-      for (size_t b = 0; b < kSketchBands; ++b) {
+      for (size_t b = 0; b < kLinkBands; ++b) {
         keys_.push_back(LinkKey{LinkKind::kTemplateBand, bands[b] ^ static_cast<uint64_t>(LinkKind::kTemplateBand), {}});
       }
     }

@@ -56,6 +56,12 @@ std::string_view LinkKindName(LinkKind kind);
 std::string_view LinkKindLabel(LinkKind kind);
 std::string_view LinkFamilyName(LinkFamily family);
 
+// The first kLinkBands of the sketch's LSH bands are linkage keys: half the
+// index work of all sixteen, for a template evidence that is weak anyway (a
+// shared band says "similar", not "same template"). Intel exports carry the
+// whole sketch.
+inline constexpr size_t kLinkBands = 8;
+
 struct LinkKey {
   LinkKind kind;
   uint64_t hash;          // of (kind, value): distinct kinds never collide on purpose
@@ -87,6 +93,9 @@ class KeyExtractor {
   bool has_sketch_ = false;
   std::string prefix_text_;
   std::string asn_text_;
+  int64_t asn_cached_ = kAbsent;
+  IpType asn_type_cached_ = IpType::kUnknown;
+  int64_t signup_cached_ = kNoTime;
   std::string email_text_;
   std::string signup_text_;
   std::string system_text_;

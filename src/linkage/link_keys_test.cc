@@ -103,7 +103,7 @@ TEST(KeyExtractor, PromptEdgesOnlyForPromptsWithRoomForAWrapper) {
   EXPECT_EQ(Find(keys, LinkKind::kPromptHead), nullptr);
   EXPECT_TRUE(x.has_sketch());
   EXPECT_EQ(std::count_if(keys.begin(), keys.end(), [](const LinkKey& k) { return k.kind == LinkKind::kTemplateBand; }),
-            static_cast<long>(kSketchBands));
+            static_cast<long>(kLinkBands));
   e.prompt =
       "Think step by step and show every step: explain how a hash map resolves collisions with open "
       "addressing and chaining, then compare them. Give the final answer only after the reasoning.";

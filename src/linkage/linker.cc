@@ -1,5 +1,6 @@
 #include "linkage/linker.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -23,6 +24,16 @@ constexpr size_t kCampaignIdDigits = 4;
 double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 bool IsContent(LinkKind kind) { return FamilyOf(kind) == LinkFamily::kContent; }
+
+// Values unrelated people share by construction: addresses behind NATs and
+// proxies, popular SDKs and browsers, common email shapes, busy sign-up
+// hours. A payment fingerprint or a prompt template shared by thousands is
+// not such a value: it is either a product's default or one operation.
+bool IsCommonByConstruction(LinkKind kind) {
+  const LinkFamily family = FamilyOf(kind);
+  return family == LinkFamily::kNetwork || family == LinkFamily::kClient || kind == LinkKind::kEmailShape ||
+         kind == LinkKind::kSignupHour;
+}
 
 }  // namespace
 
@@ -103,8 +114,7 @@ void Linker::Hold(AccountLinks& a, LinkKind kind, uint64_t key) {
 double Linker::Damped(LinkKind kind, uint32_t holders) const {
   const double w = config_.kind_weight[static_cast<size_t>(kind)];
   const auto common = static_cast<double>(config_.common_accounts);
-  const LinkFamily family = FamilyOf(kind);
-  if (holders <= common || (family != LinkFamily::kNetwork && family != LinkFamily::kClient)) return w;
+  if (holders <= common || !IsCommonByConstruction(kind)) return w;
   return w / (1.0 + config_.common_damping * std::log2(static_cast<double>(holders) / common));
 }
 
@@ -240,11 +250,21 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   if (it->linked) return;
   double total = 0;
   int64_t families = 0;
-  for (uint8_t w : it->family_weight) {
-    total += w / kWeightScale;
-    families += (w / kWeightScale >= kMinFamilyWeight) ? 1 : 0;
+  bool identity = false;  // sign-up or content evidence
+  for (size_t f = 0; f < kLinkFamilyCount; ++f) {
+    const double w = it->family_weight[f] / kWeightScale;
+    total += w;
+    if (w < kMinFamilyWeight) continue;
+    ++families;
+    identity |= f == static_cast<size_t>(LinkFamily::kSignup) || f == static_cast<size_t>(LinkFamily::kContent);
   }
-  if (total + 1e-9 >= config_.edge_threshold && families >= config_.edge_min_families) {
+  // Network and client evidence alone say "same place, same tool", which
+  // people behind one VPN exit with one SDK share: an edge also needs what
+  // the accounts are (sign-up) or what they send (content), unless three
+  // families agree.
+  const bool enough_families =
+      families >= config_.edge_min_families && (identity || families > config_.edge_min_families);
+  if (total + 1e-9 >= config_.edge_threshold && enough_families) {
     it->linked = true;
     AddEdge(owner, other, total, it->kinds, ts_ms);
   }
@@ -276,8 +296,12 @@ void Linker::AddEdge(uint32_t a, uint32_t b, double weight, uint16_t kinds, int6
     double attached = 0;
     for (const Edge& e : accounts_[x].edges) attached += campaign_of_[e.other] == campaign ? e.weight : 0;
     if (attached + 1e-9 >= config_.attach_weight) {
+      CampaignInfo& info = campaigns_[static_cast<size_t>(campaign)];
       campaign_of_[x] = campaign;
-      campaigns_[static_cast<size_t>(campaign)].core.push_back(x);
+      info.core.push_back(x);
+      // x may not send again (the edge came from another account's
+      // exchange): the engine actions it now.
+      if (IsActioned(info.action)) escalations_.push_back(Escalation{campaign, info.action, ts_ms, {x}});
     }
   }
 }
@@ -339,33 +363,50 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
   absl::flat_hash_map<uint32_t, uint32_t> local;
   local.reserve(n);
   for (uint32_t i = 0; i < n; ++i) local.emplace(members[i], i);
-  // Candidates: seeds, and members whose edges to seeds weigh enough.
+  // Candidates: seeds, then (to a fixed point) members whose edges to
+  // candidates weigh at least attach_weight. Benign accounts linked only to
+  // each other never become candidates, however dense their links.
   std::vector<bool> seed(n), candidate(n);
-  for (uint32_t i = 0; i < n; ++i) seed[i] = IsSeed(accounts_[members[i]]);
   for (uint32_t i = 0; i < n; ++i) {
-    const AccountLinks& a = accounts_[members[i]];
-    if (seed[i]) {
-      candidate[i] = true;
-      continue;
-    }
-    if (a.is_protected) continue;
-    double attached = 0;
-    for (const Edge& e : a.edges) {
-      auto j = local.find(e.other);
-      if (j != local.end() && seed[j->second]) attached += e.weight;
-    }
-    candidate[i] = attached + 1e-9 >= config_.attach_weight;
+    seed[i] = IsSeed(accounts_[members[i]]);
+    candidate[i] = seed[i];
   }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (uint32_t i = 0; i < n; ++i) {
+      const AccountLinks& a = accounts_[members[i]];
+      if (candidate[i] || a.is_protected) continue;
+      double attached = 0;
+      for (const Edge& e : a.edges) {
+        auto j = local.find(e.other);
+        if (j != local.end() && candidate[j->second]) attached += e.weight;
+      }
+      if (attached + 1e-9 >= config_.attach_weight) {
+        candidate[i] = true;
+        changed = true;
+      }
+    }
+  }
+  // An edge may survive in one endpoint's list only (each list keeps its
+  // strongest kMaxEdges): take both lists, each pair once.
   std::vector<WeightedEdge> edges;
+  absl::flat_hash_set<uint64_t> pairs;
   for (uint32_t i = 0; i < n; ++i) {
     if (!candidate[i]) continue;
     for (const Edge& e : accounts_[members[i]].edges) {
-      if (e.other < members[i]) continue;  // each edge once
       auto j = local.find(e.other);
-      if (j != local.end() && candidate[j->second]) edges.push_back(WeightedEdge{i, j->second, e.weight});
+      if (j == local.end() || !candidate[j->second]) continue;
+      const uint64_t lo = std::min(i, j->second);
+      const uint64_t hi = std::max(i, j->second);
+      if (pairs.insert(lo << 32 | hi).second) edges.push_back(WeightedEdge{i, j->second, e.weight});
     }
   }
   std::vector<bool> in_core = PeelToCore(n, edges, config_.edge_threshold, config_.core_median_share);
+  if (getenv("DG_DEBUG") && n > 1000) {
+    size_t ns = 0, nc = 0, nk = 0, np = 0, noedge = 0;
+    for (uint32_t i = 0; i < n; ++i) { ns += seed[i]; nc += candidate[i]; nk += in_core[i] && candidate[i]; np += accounts_[members[i]].is_protected; noedge += accounts_[members[i]].edges.empty(); }
+    fprintf(stderr, "rescore n=%zu seeds=%zu cand=%zu core=%zu protected=%zu edges=%zu noedge=%zu\n", n, ns, nc, nk, np, edges.size(), noedge);
+  }
   for (uint32_t i = 0; i < n; ++i) in_core[i] = in_core[i] && candidate[i];
   // Aggregate over the core.
   size_t core_n = 0;
@@ -396,7 +437,17 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
   const auto core_d = static_cast<double>(core_n);
   burst = with_signup > 0 ? burst / static_cast<double>(with_signup) : 0;
   const double mean = sum_score / core_d;
-  const double logit = config_.campaign_bias + config_.campaign_mean_score * mean +
+  double pooled = 0;
+  if (pooled_scorer_) {
+    std::vector<uint32_t> core_members;
+    core_members.reserve(core_n);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (in_core[i]) core_members.push_back(members[i]);
+    }
+    pooled = pooled_scorer_(core_members);
+  }
+  const double logit = config_.campaign_bias + config_.campaign_pooled_score * pooled +
+                       config_.campaign_mean_score * mean +
                        config_.campaign_suspicious_share * (static_cast<double>(suspicious) / core_d) +
                        config_.campaign_signup_burst * burst +
                        config_.campaign_size * std::min(1.0, std::log10(core_d) / 3.0) -

@@ -18,11 +18,13 @@
 //                       at least `edge_min_families` families
 //   graph (graph.h)     union-find components of the edges; dense core by
 //                       weighted-degree peeling before scoring
-//   campaign score      a logistic over the core's aggregate: mean of the
-//                       members' own scores (neighbour aggregation: a
-//                       campaign of individually ambiguous accounts is not
-//                       ambiguous as a whole), share of suspicious members,
-//                       sign-up bursts, size; minus verified organisations
+//   campaign score      a logistic over the core's aggregate: the account
+//                       scorer applied to the core's pooled traffic (a
+//                       campaign of accounts with a few exchanges each is
+//                       judged on all of them), the mean of the members' own
+//                       scores and the share of suspicious ones (neighbour
+//                       aggregation), sign-up bursts, size; minus verified
+//                       organisations
 //
 // Causality: everything is updated from the exchange being decided and what
 // came before it; Observe() is called once per exchange in event-time order.
@@ -40,6 +42,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,12 +68,12 @@ struct LinkageConfig {
       0.2,   // user_agent
       0.5,   // request_shape
       1.0,   // payment_fp
-      0.5,   // email_shape
-      0.35,  // signup_hour
+      0.3,   // email_shape (low-entropy: shapes repeat across unrelated people)
+      0.3,   // signup_hour
       0.6,   // system_prompt
       0.5,   // prompt_head
       0.5,   // prompt_tail
-      0.6,   // template
+      0.3,   // template (one shared LSH band: the prompts are similar, not the same template)
   };
   // A pair's evidence per family is the sum of its kinds' weights (each kind
   // counted once per pair), capped: several views of one prompt are not
@@ -78,20 +81,22 @@ struct LinkageConfig {
   std::array<double, kLinkFamilyCount> family_cap = {0.8, 0.6, 1.0, 0.7};  // network, client, sign-up, content
   double edge_threshold = 1.2;       // pair evidence that makes an edge
   int64_t edge_min_families = 2;     // ... from at least this many families
-  // Network and client values held by more than common_accounts accounts are
-  // damped by 1 / (1 + damping * log2(holders / common_accounts)): those are
-  // shared by unrelated people by construction (carrier NAT, campus and cloud
-  // egress, proxy ranges, popular SDKs and browsers). Sign-up and content
-  // values are not damped: one shared by thousands is either a product's
-  // default or one operation, and the seed gate (below), not the weight,
-  // tells the two apart.
+  // Values unrelated people share by construction (network and client
+  // values: carrier NAT, campus and cloud egress, proxy ranges, popular SDKs
+  // and browsers; common email shapes; busy sign-up hours) held by more than
+  // common_accounts accounts are damped by
+  // 1 / (1 + damping * log2(holders / common_accounts)). Payment
+  // fingerprints and content are not: one shared by thousands is either a
+  // product's default or one operation, and the seed gate (below), not the
+  // weight, tells the two apart.
   int64_t common_accounts = 64;
   double common_damping = 0.15;
   int64_t min_campaign_accounts = 5; // smaller components are never campaigns
   // Campaign score: logistic over the dense core's aggregate.
-  double campaign_bias = -6.5;
-  double campaign_mean_score = 8.0;       // mean of the members' own scores
-  double campaign_suspicious_share = 3.0; // share of members with own score >= suspicious_score
+  double campaign_bias = -7.0;
+  double campaign_pooled_score = 10.0;    // the account scorer on the core's pooled traffic
+  double campaign_mean_score = 3.0;       // mean of the members' own scores
+  double campaign_suspicious_share = 2.0; // share of members with own score >= suspicious_score
   double campaign_signup_burst = 1.0;     // share of members created in the three busiest sign-up hours
   double campaign_size = 1.0;             // min(1, log10(core accounts) / 3)
   double campaign_verified_org = 4.0;     // share of members in verified enterprise/team organisations (trust)
@@ -102,10 +107,10 @@ struct LinkageConfig {
   double suspicious_score = 0.3;
   int64_t seed_min_exchanges = 3;
   double attach_weight = 2.0;
-  double core_median_share = 0.2;  // peeling: stay while weighted degree >= this share of the median
+  double core_median_share = 0.1;  // peeling: stay while weighted degree >= this share of the median
   // Members the campaign's action never reaches by propagation alone.
   double protect_below_score = 0.05;   // own score below this ...
-  int64_t protect_min_exchanges = 30;  // ... after at least this many exchanges
+  int64_t protect_min_exchanges = 10;  // ... after at least this many exchanges
   size_t max_keys = 2'000'000;
   size_t seen_once_capacity = 4'000'000;
 
@@ -158,7 +163,12 @@ struct LinkerStats {
 
 class Linker {
  public:
+  // Scores the pooled traffic of a set of accounts (engine indices) in [0, 1].
+  using PooledScorer = std::function<double(const std::vector<uint32_t>& members)>;
+
   Linker(const LinkageConfig& config, const PolicyConfig& policy);
+  // Without one, the pooled term is left out of campaign scores.
+  void SetPooledScorer(PooledScorer scorer) { pooled_scorer_ = std::move(scorer); }
 
   // One exchange of account `account` (a dense index the engine assigns in
   // order of first appearance: 0, 1, 2, ...), with its own score so far.
@@ -250,6 +260,7 @@ class Linker {
 
   LinkageConfig config_;
   PolicyConfig policy_;
+  PooledScorer pooled_scorer_;
   KeyExtractor extractor_;
   absl::flat_hash_map<uint64_t, KeyStats> keys_;
   absl::flat_hash_map<uint64_t, SeenOnce> seen_once_;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 namespace dg {
 namespace {
 
@@ -62,9 +64,18 @@ AccountSummary Summary(int64_t exchanges) {
 
 class LinkerTest : public ::testing::Test {
  protected:
-  LinkerTest() : linker_(config_, policy_) {}
+  LinkerTest() : linker_(config_, policy_) {
+    // The engine pools the members' traffic; here the pooled score is the
+    // members' mean own score.
+    linker_.SetPooledScorer([this](const std::vector<uint32_t>& members) {
+      double sum = 0;
+      for (uint32_t m : members) sum += own_[m];
+      return members.empty() ? 0.0 : sum / static_cast<double>(members.size());
+    });
+  }
 
   LinkOutcome Observe(uint32_t index, const Event& e, double own, int64_t exchanges) {
+    own_[index] = own;
     LinkOutcome out = linker_.Observe(index, e, own, Summary(exchanges));
     for (auto& esc : linker_.TakeEscalations()) escalations_.push_back(std::move(esc));
     return out;
@@ -73,6 +84,7 @@ class LinkerTest : public ::testing::Test {
   LinkageConfig config_;
   PolicyConfig policy_;
   Linker linker_;
+  std::map<uint32_t, double> own_;
   std::vector<Escalation> escalations_;
 };
 
@@ -170,6 +182,7 @@ TEST_F(LinkerTest, VerifiedOrganisationMembersAreNeverActionedByPropagation) {
   for (int round = 0; round < 6; ++round) {
     for (uint32_t a = 0; a < 12; ++a) Observe(a, CampaignEvent(static_cast<int>(a), n++), 0.8, round + 1);
   }
+  own_[12] = 0.01;
   AccountSummary s = Summary(1);
   s.has_org = true;
   s.phone_verified = TriBool::kTrue;
@@ -183,7 +196,7 @@ TEST_F(LinkerTest, RepeatedValuesCountOnePerAccount) {
     Observe(0, CampaignEvent(0, k), 0.1, k + 1);
     Observe(1, CampaignEvent(1, k), 0.1, k + 1);
   }
-  linker_.Observe(2, CampaignEvent(2, 99), 0.1, Summary(1));
+  Observe(2, CampaignEvent(2, 99), 0.1, 1);
   // The campaign does not exist (three accounts), but the index counts holders right.
   EXPECT_TRUE(linker_.campaigns().empty());
   const LinkerStats stats = linker_.Stats();

@@ -66,6 +66,7 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
       {"common_damping", Double("linkage.common_damping", &l.common_damping)},
       {"min_campaign_accounts", Int("linkage.min_campaign_accounts", &l.min_campaign_accounts)},
       {"campaign_bias", Double("linkage.campaign_bias", &l.campaign_bias)},
+      {"campaign_pooled_score", Double("linkage.campaign_pooled_score", &l.campaign_pooled_score)},
       {"campaign_mean_score", Double("linkage.campaign_mean_score", &l.campaign_mean_score)},
       {"campaign_suspicious_share", Double("linkage.campaign_suspicious_share", &l.campaign_suspicious_share)},
       {"campaign_signup_burst", Double("linkage.campaign_signup_burst", &l.campaign_signup_burst)},

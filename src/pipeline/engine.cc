@@ -16,7 +16,14 @@ Engine::Engine(const EngineConfig& config, std::unique_ptr<PromptClassifier> cla
       classifier_(std::move(classifier)),
       scorer_(config.weights),
       policy_(config.policy),
-      linker_(config.linkage, config.policy) {}
+      linker_(config.linkage, config.policy) {
+  linker_.SetPooledScorer([this](const std::vector<uint32_t>& members) {
+    std::vector<AccountSummary> summaries;
+    summaries.reserve(members.size());
+    for (uint32_t m : members) summaries.push_back(accounts_[m]->state.Summary(now_ms_));
+    return scorer_.Score(PoolSummaries(summaries));
+  });
+}
 
 namespace {
 

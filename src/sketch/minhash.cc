@@ -20,6 +20,9 @@ const uint64_t kQuoteHash = XXH3_64bits_withSeed("<q>", 3, kWordSeed);
 const uint64_t kCodeHash = XXH3_64bits_withSeed("<code>", 6, kWordSeed);
 const uint64_t kUrlHash = XXH3_64bits_withSeed("<url>", 5, kWordSeed);
 
+constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+
 // Quoted spans longer than this are not "a quoted fill" but prose between
 // two stray quote marks; they are left unmasked.
 constexpr size_t kMaxQuotedBytes = 400;
@@ -43,12 +46,20 @@ inline uint64_t Mix(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
+// splitmix64's finaliser: spreads a rolling hash over all 64 bits.
+inline uint64_t Finalise(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+constexpr uint64_t kRollBase = 0x9E3779B97F4A7C15ULL;  // odd, so the polynomial is invertible
+
 }  // namespace
 
 void MaskedWordHashes(std::string_view text, std::vector<uint64_t>* out) {
   const size_t n = std::min(text.size(), kSketchMaxBytes);
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  char word[64];
   size_t i = 0;
   while (i < n) {
     const unsigned char c = s[i];
@@ -75,12 +86,14 @@ void MaskedWordHashes(std::string_view text, std::vector<uint64_t>* out) {
       continue;
     }
     if (IsAsciiAlnum(c)) {
+      // FNV-1a over the lower-cased bytes, finished with a 64-bit mix: a
+      // word costs a multiply per byte instead of a call into a general hash.
       size_t j = i;
-      size_t len = 0;
+      uint64_t h = kFnvOffset;
       bool digit = false;
       while (j < n && (IsAsciiAlnum(s[j]) || s[j] == '_')) {
         digit |= (s[j] >= '0' && s[j] <= '9');
-        if (len < sizeof(word)) word[len++] = static_cast<char>(s[j] | (s[j] >= 'A' && s[j] <= 'Z' ? 0x20 : 0));
+        h = (h ^ static_cast<uint64_t>(s[j] | (s[j] >= 'A' && s[j] <= 'Z' ? 0x20 : 0))) * kFnvPrime;
         ++j;
       }
       // "http" / "https" followed by "://": the whole URL is a placeholder.
@@ -88,7 +101,7 @@ void MaskedWordHashes(std::string_view text, std::vector<uint64_t>* out) {
         while (j < n && !IsSpace(s[j])) ++j;
         out->push_back(kUrlHash);
       } else {
-        out->push_back(digit ? kNumberHash : XXH3_64bits_withSeed(word, len, kWordSeed));
+        out->push_back(digit ? kNumberHash : Mix(h, kWordSeed));
       }
       i = j;
       continue;
@@ -119,9 +132,15 @@ bool SketchWords(const std::vector<uint64_t>& words, TemplateSketch* sketch) {
   if (words.empty()) return false;
   const size_t shingles = words.size() < kShingleWords ? 1 : words.size() - kShingleWords + 1;
   const size_t width = std::min(words.size(), kShingleWords);
+  // Rolling polynomial hash of the shingle's word hashes (mod 2^64), one
+  // finaliser per shingle: three multiplies a shingle instead of a mix per word.
+  uint64_t top = 1;  // kRollBase^(width-1)
+  for (size_t k = 1; k < width; ++k) top *= kRollBase;
+  uint64_t rolling = 0;
+  for (size_t k = 0; k < width; ++k) rolling = rolling * kRollBase + words[k];
   for (size_t i = 0; i < shingles; ++i) {
-    uint64_t h = words[i];
-    for (size_t k = 1; k < width; ++k) h = Mix(h, words[i + k]);
+    if (i > 0) rolling = (rolling - words[i - 1] * top) * kRollBase + words[i + width - 1];
+    const uint64_t h = Finalise(rolling);
     const size_t bin = static_cast<size_t>(h >> kBinShift);
     const auto value = static_cast<uint32_t>(h);
     if (value < (*sketch)[bin]) (*sketch)[bin] = value;

@@ -33,7 +33,7 @@ inline constexpr size_t kSketchRows = kSketchHashes / kSketchBands;  // ... of 4
 inline constexpr size_t kShingleWords = 5;   // words per shingle
 // Only this many bytes of a text are sketched: templates show in their first
 // few KiB, and the cost must not grow with 300 KB pastes.
-inline constexpr size_t kSketchMaxBytes = 8192;
+inline constexpr size_t kSketchMaxBytes = 4096;
 // Identifies the scheme in exported bundles; change it when anything above changes.
 inline constexpr std::string_view kSketchScheme = "dg-oph-v1";
 
