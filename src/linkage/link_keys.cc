@@ -50,27 +50,49 @@ bool IsAnonymising(IpType t) {
   return t == IpType::kHosting || t == IpType::kVpn || t == IpType::kTor || t == IpType::kProxy;
 }
 
-// The words of `text` from byte `begin` to `end`, joined by single spaces and
-// lower-cased (ASCII), as shown in evidence.
-std::string NormalisedWords(std::string_view text, size_t max_words, bool from_end) {
+// Whether `text` has at least `min_words` whitespace-separated words
+// (stops counting there).
+bool HasWords(std::string_view text, size_t min_words) {
+  size_t words = 0;
+  bool in_word = false;
+  for (char c : text) {
+    const bool space = static_cast<unsigned char>(c) <= ' ';
+    if (!space && !in_word && ++words >= min_words) return true;
+    in_word = !space;
+  }
+  return false;
+}
+
+// The first (or last) `max_words` words of `text`, joined by single spaces
+// and lower-cased (ASCII), as shown in evidence.
+void EdgeWords(std::string_view text, size_t max_words, bool from_end, std::string* out) {
   std::vector<std::string_view> words;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && static_cast<unsigned char>(text[i]) <= ' ') ++i;
-    size_t j = i;
-    while (j < text.size() && static_cast<unsigned char>(text[j]) > ' ') ++j;
-    if (j > i) words.push_back(text.substr(i, j - i));
-    i = j;
+  if (!from_end) {
+    size_t i = 0;
+    while (i < text.size() && words.size() < max_words) {
+      while (i < text.size() && static_cast<unsigned char>(text[i]) <= ' ') ++i;
+      size_t j = i;
+      while (j < text.size() && static_cast<unsigned char>(text[j]) > ' ') ++j;
+      if (j > i) words.push_back(text.substr(i, j - i));
+      i = j;
+    }
+  } else {
+    size_t j = text.size();
+    while (j > 0 && words.size() < max_words) {
+      while (j > 0 && static_cast<unsigned char>(text[j - 1]) <= ' ') --j;
+      size_t i = j;
+      while (i > 0 && static_cast<unsigned char>(text[i - 1]) > ' ') --i;
+      if (j > i) words.push_back(text.substr(i, j - i));
+      j = i;
+    }
+    std::reverse(words.begin(), words.end());
   }
-  if (words.size() < kPromptEdgeMinWords) return {};
-  const size_t take = std::min(max_words, words.size());
-  const size_t first = from_end ? words.size() - take : 0;
-  std::string out;
-  for (size_t k = first; k < first + take; ++k) {
-    if (!out.empty()) out.push_back(' ');
-    for (char c : words[k]) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c);
+  out->clear();
+  for (const auto& w : words) {
+    if (!out->empty()) out->push_back(' ');
+    for (char c : w) out->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c);
   }
-  return out;
+
 }
 
 // The prompt's edges are read from this many bytes at each end only.
@@ -173,12 +195,14 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
   has_sketch_ = false;
   if (!e.prompt.empty()) {
     const std::string_view prompt = e.prompt;
-    head_text_ = NormalisedWords(prompt.substr(0, kEdgeScanBytes), kPromptEdgeWords, false);
-    tail_text_ = NormalisedWords(prompt.substr(prompt.size() > kEdgeScanBytes ? prompt.size() - kEdgeScanBytes : 0),
-                                 kPromptEdgeWords, true);
     // Only prompts long enough to have a wrapper around their content.
-    if (!head_text_.empty()) add(LinkKind::kPromptHead, head_text_, head_text_);
-    if (!tail_text_.empty() && tail_text_ != head_text_) add(LinkKind::kPromptTail, tail_text_, tail_text_);
+    if (HasWords(prompt.substr(0, kEdgeScanBytes), kPromptEdgeMinWords)) {
+      EdgeWords(prompt.substr(0, kEdgeScanBytes), kPromptEdgeWords, false, &head_text_);
+      EdgeWords(prompt.substr(prompt.size() > kEdgeScanBytes ? prompt.size() - kEdgeScanBytes : 0), kPromptEdgeWords,
+                true, &tail_text_);
+      add(LinkKind::kPromptHead, head_text_, head_text_);
+      if (tail_text_ != head_text_) add(LinkKind::kPromptTail, tail_text_, tail_text_);
+    }
     has_sketch_ = ComputeSketch(prompt, &sketch_, &words_);
     if (has_sketch_) {
       const BandKeys bands = ComputeBandKeys(sketch_);

@@ -105,7 +105,7 @@ struct LinkageConfig {
   // the members whose edges to seeds weigh at least attach_weight, so benign
   // accounts linked to each other never bridge into a campaign.
   double suspicious_score = 0.3;
-  int64_t seed_min_exchanges = 3;
+  int64_t seed_min_exchanges = 2;
   double attach_weight = 2.0;
   double core_median_share = 0.1;  // peeling: stay while weighted degree >= this share of the median
   // Members the campaign's action never reaches by propagation alone.
