@@ -16,13 +16,17 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libsimdjson-dev libxxhash-dev libabsl-dev libcli11-dev libfmt-dev
   libzstd-dev zlib1g-dev libhyperscan-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   python3 zstd jq time
+  nodejs npm chromium
 )
 
 install_missing() {
   local missing=()
   for p in "${PACKAGES[@]}"; do
+    # A Node.js build that ships its own npm (e.g. NodeSource's nodejs)
+    # conflicts with Debian's npm package: only install npm when missing.
+    [ "$p" = npm ] && command -v npm >/dev/null && continue
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -31,6 +35,14 @@ install_missing() {
   echo "installing: ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The report's chart library and the browser/STIX test tools come from npm,
+# pinned by web/package-lock.json; installed once (the build embeds uPlot).
+install_web() {
+  [ -d web/node_modules ] && return 0
+  echo "installing web/node_modules (npm ci)"
+  npm ci --prefix web --no-audit --no-fund --loglevel=error >/dev/null
 }
 
 jobs() { nproc 2>/dev/null || echo 2; }
@@ -50,15 +62,18 @@ build_sanitize() {
 case "${1:-}" in
   demo)
     install_missing
+    install_web
     build_release OFF
     exec build/distillguard demo --out out/demo
     ;;
   build)
     install_missing
+    install_web
     build_release OFF
     ;;
   test)
     install_missing
+    install_web
     build_release ON
     build_sanitize
     echo "== unit tests under ASan+UBSan"

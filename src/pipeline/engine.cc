@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <map>
+#include <bit>
+#include <cmath>
 
 #include "common/json_writer.h"
+#include "sketch/minhash.h"
 
 namespace dg {
 
@@ -35,6 +38,26 @@ constexpr size_t kCampaignEvidence = 8;
 const Result<std::unique_ptr<PromptClassifier>>& ClassifierPrototype() {
   static const auto* prototype = new Result<std::unique_ptr<PromptClassifier>>(PromptClassifier::Create());
   return *prototype;
+}
+
+// Adds new distinct hits to the record; true if any exchange-level match.
+bool RecordIntel(const IntelIndex& intel, const Event& event, const TemplateSketch* sketch, AccountRecord* record) {
+  const std::vector<IntelHit> hits = intel.Match(event, sketch);
+  for (const auto& h : hits) {
+    record->intel_kinds |= 1u << static_cast<unsigned>(h.kind);
+    const bool known = std::any_of(record->intel_hits.begin(), record->intel_hits.end(), [&](const IntelHit& k) {
+      return k.indicator_id == h.indicator_id && k.bundle_id == h.bundle_id;
+    });
+    if (known) continue;
+    ++record->intel_matches;
+    if (record->intel_hits.size() < kIntelMaxHits) record->intel_hits.push_back(h);
+  }
+  return !hits.empty();
+}
+
+double RaiseForIntel(double score, uint32_t kinds) {
+  const int k = std::min(std::popcount(kinds), kIntelMaxKinds);
+  return k == 0 ? score : 1.0 - (1.0 - score) * std::pow(kIntelRemainingFactor, k);
 }
 
 }  // namespace
@@ -68,6 +91,17 @@ Decision Engine::Process(const Event& event) {
   record.state.ObserveRequest(event, prompt_class);
   const AccountSummary summary = record.state.Summary(event.ts_ms);
   record.own_score = scorer_.Score(summary);
+  if (intel_ != nullptr) {
+    // Shared intel is the account's own evidence: it raises the score the
+    // linker sees, so a matched account also weighs in its campaign.
+    const TemplateSketch* sketch = nullptr;
+    if (intel_->has_templates() && !event.prompt.empty() &&
+        ComputeSketch(event.prompt, &intel_sketch_, &intel_sketch_words_)) {
+      sketch = &intel_sketch_;
+    }
+    if (RecordIntel(*intel_, event, sketch, &record)) ++counters_.intel_matched_exchanges;
+    record.own_score = RaiseForIntel(record.own_score, record.intel_kinds);
+  }
   const LinkOutcome link = linker_.Observe(record.index, event, record.own_score, summary);
   for (const Escalation& escalation : linker_.TakeEscalations()) ApplyEscalation(escalation, record.index);
   record.score = record.own_score;
@@ -139,6 +173,14 @@ AccountRow Engine::RowFor(const AccountRecord& record) const {
                                  info.core.size(), info.score, ActionName(info.action)));
     for (auto& e : linker_.AccountEvidence(record.index, kAccountEvidence)) linked.push_back(std::move(e));
     row.reasons.insert(row.reasons.begin(), linked.begin(), linked.end());
+  }
+  for (const auto& h : record.intel_hits) {
+    row.reasons.push_back("matches shared intel from " + h.producer + " (" + h.source + ", " + h.bundle_id +
+                          "): " + std::string(IntelKindName(h.kind)) + " " + h.value);
+  }
+  if (record.intel_matches > static_cast<int64_t>(record.intel_hits.size())) {
+    row.reasons.push_back("and " + std::to_string(record.intel_matches - static_cast<int64_t>(record.intel_hits.size())) +
+                          " more shared-intel indicators");
   }
   return row;
 }

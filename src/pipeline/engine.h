@@ -16,6 +16,13 @@
 // (their first_action_ts is the campaign's) and every account that links to
 // it later on its own first exchanges.
 //
+// Shared intel (optional, SetIntel): after the scorer, each exchange is
+// matched against the imported indicators (intel/index.h). An account that
+// has matched indicators of k distinct kinds (IP, prefix, ASN, user agent,
+// client fingerprint, template, payment or e-mail hash) gets
+//   score' = 1 - (1 - score) * kIntelRemainingFactor^min(k, kIntelMaxKinds)
+// before the policy decides, and a reason naming the bundle per match.
+//
 // Thread-safety: not thread-safe; one thread drives an engine.
 #ifndef DG_PIPELINE_ENGINE_H_
 #define DG_PIPELINE_ENGINE_H_
@@ -30,6 +37,7 @@
 
 #include "classify/classifier.h"
 #include "features/account_state.h"
+#include "intel/index.h"
 #include "ingest/event.h"
 #include "linkage/linker.h"
 #include "pipeline/config.h"
@@ -55,7 +63,21 @@ struct AccountRecord {
   int64_t first_action_ts_ms = kNoTime;
   int64_t exchanges_before_action = -1;
   HourlyTimeline timeline;  // exchanges per active hour, served / refused
+  // Distinct shared-intel matches (at most kIntelMaxHits kept for reasons)
+  // and the kinds seen, one bit per IntelKind.
+  std::vector<IntelHit> intel_hits;
+  int64_t intel_matches = 0;
+  uint32_t intel_kinds = 0;
 };
+
+// Each distinct kind of shared indicator an account matches halves the
+// distance of its score to 1: one kind lifts 0.40 to 0.70, two to 0.85.
+// Another provider's ban is strong evidence, but a single shared address
+// can be a carrier NAT: one kind alone cannot block a benign-looking
+// account under the default thresholds (docs/intel.md).
+inline constexpr double kIntelRemainingFactor = 0.5;
+inline constexpr int kIntelMaxKinds = 3;
+inline constexpr size_t kIntelMaxHits = 8;
 
 struct EngineCounters {
   int64_t exchanges = 0;
@@ -64,6 +86,7 @@ struct EngineCounters {
   int64_t coercion = 0;
   int64_t rubric = 0;
   int64_t propagated = 0;  // exchanges refused because of the account's campaign
+  int64_t intel_matched_exchanges = 0;
 };
 
 class Engine {
@@ -72,6 +95,9 @@ class Engine {
 
   // Updates state with `event` and returns the decision for it.
   Decision Process(const Event& event);
+
+  // Matches every later exchange against `intel` (nullptr: none).
+  void SetIntel(std::shared_ptr<const IntelIndex> intel) { intel_ = std::move(intel); }
 
   // Current view of an account (nullptr if never seen).
   const AccountRecord* Find(std::string_view account_id) const;
@@ -104,6 +130,11 @@ class Engine {
   absl::flat_hash_map<std::string, size_t> index_;
   int64_t now_ms_ = kNoTime;
   EngineCounters counters_;
+  std::shared_ptr<const IntelIndex> intel_;
+  // The prompt's template sketch for intel matching (computed only when the
+  // imported bundles hold template indicators), and its scratch space.
+  TemplateSketch intel_sketch_{};
+  std::vector<uint64_t> intel_sketch_words_;
 };
 
 }  // namespace dg

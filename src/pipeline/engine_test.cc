@@ -105,3 +105,54 @@ TEST(EngineTest, DecisionsAreCausalUnderTruncation) {
 
 }  // namespace
 }  // namespace dg
+
+namespace dg {
+namespace {
+
+constexpr char kIntelBundle[] = R"({"type": "bundle", "id": "bundle--6f1c1d9e-2b7a-4c3e-9f1a-0d2e3c4b5a69", "objects": [
+  {"type": "identity", "spec_version": "2.1", "id": "identity--0c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "name": "Provider B"},
+  {"type": "indicator", "spec_version": "2.1", "id": "indicator--1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+   "created_by_ref": "identity--0c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "pattern_type": "stix",
+   "pattern": "[ipv4-addr:value = '203.0.113.7']", "valid_from": "2001-01-01T00:00:00.000Z"},
+  {"type": "indicator", "spec_version": "2.1", "id": "indicator--2c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+   "created_by_ref": "identity--0c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "pattern_type": "stix",
+   "pattern": "[autonomous-system:number = 64500]", "valid_from": "2001-01-01T00:00:00.000Z"}]})";
+
+TEST(EngineIntelTest, SharedIndicatorsRaiseTheScoreAndNameTheBundle) {
+  auto bundle = ParseIntelBundle(kIntelBundle, "provider_b.json");
+  ASSERT_TRUE(bundle.ok()) << bundle.status().message();
+  auto intel = std::make_shared<IntelIndex>();
+  intel->Add(*bundle);
+  auto plain = Engine::Create(EngineConfig{});
+  auto shared = Engine::Create(EngineConfig{});
+  ASSERT_TRUE(plain.ok() && shared.ok());
+  (*shared)->SetIntel(intel);
+  int64_t t = 1'000'000'000'000;
+  for (int i = 0; i < 20; ++i) {
+    Event e = Chat("c", t, i);
+    e.ip = "203.0.113.7";
+    e.asn = i < 10 ? kAbsent : 64500;
+    (*plain)->Process(e);
+    (*shared)->Process(e);
+    Event other = Chat("d", t + 1, i);
+    other.ip = "192.0.2.1";
+    (*shared)->Process(other);
+    t += 7 * kMsPerMinute;
+  }
+  const double before = (*plain)->Find("c")->score;
+  const double after = (*shared)->Find("c")->score;
+  // Two kinds matched (IP, ASN): the distance to 1 shrinks by a factor 4.
+  EXPECT_NEAR(1.0 - after, (1.0 - before) * kIntelRemainingFactor * kIntelRemainingFactor, 1e-9);
+  EXPECT_EQ((*shared)->Find("d")->intel_kinds, 0u);
+  const AccountRow row = (*shared)->RowFor(*(*shared)->Find("c"));
+  int cited = 0;
+  for (const auto& r : row.reasons) {
+    cited += r.find("matches shared intel from Provider B (provider_b.json, "
+                    "bundle--6f1c1d9e-2b7a-4c3e-9f1a-0d2e3c4b5a69)") == 0;
+  }
+  EXPECT_EQ(cited, 2);
+  EXPECT_EQ((*shared)->counters().intel_matched_exchanges, 20);
+}
+
+}  // namespace
+}  // namespace dg

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/json_writer.h"
+#include "intel/bundle.h"
 #include "sinks/outputs.h"
 
 namespace dg {
@@ -40,6 +41,16 @@ Result<ScanReport> RunScan(const ScanOptions& options, const ProgressCallback& p
   if (!engine.ok()) return engine.status();
 
   ScanReport report;
+  if (!options.intel_paths.empty()) {
+    auto intel = std::make_shared<IntelIndex>(options.intel_key);
+    for (const auto& path : options.intel_paths) {
+      auto bundle = LoadIntelBundle(path);
+      if (!bundle.ok()) return bundle.status();
+      intel->Add(*bundle);
+    }
+    report.intel_indicators = static_cast<int64_t>(intel->indicator_count());
+    (*engine)->SetIntel(std::move(intel));
+  }
   Event event;
   ScanProgress p;
   const auto report_progress = [&] {
@@ -127,6 +138,8 @@ std::string ScanSummaryJson(const ScanReport& r) {
       .Key("components")
       .Int(static_cast<int64_t>(r.linkage.components))
       .EndObject();
+  w.Key("intel_indicators").Int(r.intel_indicators);
+  w.Key("intel_matched_exchanges").Int(r.engine.intel_matched_exchanges);
   w.Key("first_ts");
   if (r.first_ts_ms == kNoTime) {
     w.Null();

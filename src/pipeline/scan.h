@@ -24,6 +24,10 @@ struct ScanOptions {
   std::vector<std::string> inputs;  // paths, "-" for stdin
   std::string out_dir;
   EngineConfig config;
+  // Shared-intel bundles to match against (intel/bundle.h), and the trust
+  // group's HMAC key for their keyed indicators (may be empty).
+  std::vector<std::string> intel_paths;
+  std::string intel_key;
 };
 
 struct ScanProgress {
@@ -46,6 +50,7 @@ struct ScanReport {
   std::vector<Status> input_errors;
   double elapsed_s = 0;
   std::string summary_path;
+  int64_t intel_indicators = 0;  // loaded from intel_paths
 };
 
 // Called about every `kProgressEvents` events and once at the end.

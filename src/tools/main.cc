@@ -14,6 +14,10 @@
 #include "eval/evaluate.h"
 #include "pipeline/config.h"
 #include "pipeline/scan.h"
+#include "intel/bundle.h"
+#include "intel/hmac.h"
+#include "intel/stix_export.h"
+#include "report/report.h"
 #include "sim/sample_traffic.h"
 #include "sim/scenario.h"
 #include "tools/progress.h"
@@ -44,6 +48,8 @@ int ExitCodeFor(const Status& s) {
 
 struct CommonFlags {
   std::string config_path;
+  std::vector<std::string> intel_paths;
+  std::string key_file;
   bool quiet = false;
   int64_t max_line_bytes = 0;
 };
@@ -83,7 +89,27 @@ void PrintScanSummary(const ScanReport& r, const std::string& out_dir) {
               Thousands(static_cast<int64_t>(r.ingest.duplicates)).c_str(),
               Thousands(static_cast<int64_t>(r.ingest.late)).c_str());
   for (const auto& e : r.input_errors) std::printf("input error: %s\n", e.message().c_str());
-  std::printf("outputs: %s/{accounts.jsonl,campaigns.json,quarantine.jsonl,summary.json}\n", out_dir.c_str());
+  std::printf("outputs: %s/{accounts.jsonl,campaigns.json,quarantine.jsonl,summary.json,report.html,accounts.csv}\n",
+              out_dir.c_str());
+}
+
+// report.html and accounts.csv beside the other outputs of a scan.
+Status WriteScanReport(const std::string& out_dir) {
+  auto data = LoadResultDir(out_dir);
+  if (!data.ok()) return data.status();
+  return WriteReportFiles(*data, ReportOptions{}, out_dir + "/report.html", out_dir + "/accounts.csv");
+}
+
+int RunReportCommand(const std::string& result_dir, const std::string& out_path, const std::string& csv_path,
+                     const std::string& title) {
+  auto data = LoadResultDir(result_dir);
+  if (!data.ok()) return Fail(kExitUsage, data.status().message());
+  ReportOptions options;
+  if (!title.empty()) options.title = title;
+  if (Status s = WriteReportFiles(*data, options, out_path, csv_path); !s.ok()) return Fail(kExitFailure, s.message());
+  std::printf("report: %s (%zu campaigns, %zu accounts)%s%s\n", out_path.c_str(), data->campaigns.size(),
+              data->accounts.size(), csv_path.empty() ? "" : "; accounts: ", csv_path.c_str());
+  return kExitOk;
 }
 
 int RunScanCommand(const std::vector<std::string>& inputs, const std::string& out_dir, const CommonFlags& flags) {
@@ -93,11 +119,23 @@ int RunScanCommand(const std::vector<std::string>& inputs, const std::string& ou
   options.inputs = inputs;
   options.out_dir = out_dir;
   options.config = std::move(config).value();
+  options.intel_paths = flags.intel_paths;
+  if (!flags.key_file.empty()) {
+    auto key = LoadIntelKeyFile(flags.key_file);
+    if (!key.ok()) return Fail(kExitUsage, key.status().message());
+    options.intel_key = std::move(key).value();
+  }
   ProgressLine line(flags.quiet);
   auto report = RunScan(options, [&](const ScanProgress& p) { line.Update(p); });
   line.Finish();
   if (!report.ok()) return Fail(ExitCodeFor(report.status()), report.status().message());
+  if (Status s = WriteScanReport(out_dir); !s.ok()) return Fail(kExitFailure, s.message());
   if (!flags.quiet) PrintScanSummary(*report, out_dir);
+  if (!flags.quiet && !flags.intel_paths.empty()) {
+    std::printf("shared intel: %lld indicators, %lld exchanges matched\n",
+                static_cast<long long>(report->intel_indicators),
+                static_cast<long long>(report->engine.intel_matched_exchanges));
+  }
   for (const auto& e : report->input_errors) std::fprintf(stderr, "distillguard: warning: %s\n", e.message().c_str());
   return kExitOk;
 }
@@ -133,6 +171,7 @@ int RunDemoCommand(const std::string& out_dir, uint64_t seed, double scale, cons
   auto report = RunScan(options, [&](const ScanProgress& p) { line.Update(p); });
   line.Finish();
   if (!report.ok()) return Fail(ExitCodeFor(report.status()), report.status().message());
+  if (Status s = WriteScanReport(out_dir); !s.ok()) return Fail(kExitFailure, s.message());
   PrintScanSummary(*report, out_dir);
 
   // Judge the run against the generator's labels (SCHEMA.md section 4).
@@ -198,6 +237,46 @@ int RunEvalCommand(EvalOptions options, const std::string& json_path) {
   return kExitOk;
 }
 
+int RunIntelExportCommand(const std::string& result_dir, const std::string& out_path, const std::string& key_file,
+                          StixExportOptions options) {
+  auto data = LoadResultDir(result_dir);
+  if (!data.ok()) return Fail(kExitUsage, data.status().message());
+  if (!key_file.empty()) {
+    auto key = LoadIntelKeyFile(key_file);
+    if (!key.ok()) return Fail(kExitUsage, key.status().message());
+    options.key = std::move(key).value();
+  }
+  options.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  auto exported = ExportStixBundle(*data, options);
+  if (!exported.ok()) return Fail(kExitUsage, exported.status().message());
+  if (Status s = WriteFileAtomically(out_path, exported->bundle_json + "\n"); !s.ok()) return Fail(kExitFailure, s.message());
+  // The extension-definition object beside the bundle (stix_export.h says why).
+  const std::filesystem::path def_path = std::filesystem::path(out_path).replace_extension(".extension-definition.json");
+  if (Status s = WriteFileAtomically(def_path.string(), exported->extension_definition_json + "\n"); !s.ok()) {
+    return Fail(kExitFailure, s.message());
+  }
+  const auto& st = exported->stats;
+  std::printf("intel: %s: %lld objects, %lld campaigns, %lld indicators, %lld sightings; extension: %s\n",
+              out_path.c_str(),
+              static_cast<long long>(st.objects), static_cast<long long>(st.campaigns),
+              static_cast<long long>(st.indicators), static_cast<long long>(st.sightings), def_path.c_str());
+  if (st.identifiers_left_out > 0) {
+    std::fprintf(stderr, "distillguard: warning: %lld payment / e-mail indicators left out: no --key-file\n",
+                 static_cast<long long>(st.identifiers_left_out));
+  }
+  return kExitOk;
+}
+
+int RunIntelImportCommand(const std::string& bundle_path, const std::string& state_dir) {
+  auto bundle = ImportIntelBundle(bundle_path, state_dir);
+  if (!bundle.ok()) return Fail(ExitCodeFor(bundle.status()), bundle.status().message());
+  std::printf("imported %s from %s: %zu indicators (%lld not matchable, ignored) into %s/intel/\n", bundle->id.c_str(),
+              bundle->producer.c_str(), bundle->indicators.size(), static_cast<long long>(bundle->unsupported),
+              state_dir.c_str());
+  return kExitOk;
+}
+
 }  // namespace
 }  // namespace dg
 
@@ -211,13 +290,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> inputs;
   std::string out_dir;
   auto* scan = app.add_subcommand("scan", "Scan exchange logs (JSONL, .gz, .zst or - for stdin) in event-time order "
-                                          "and write accounts.jsonl, campaigns.json, quarantine.jsonl, summary.json.");
+                                          "and write accounts.jsonl, campaigns.json, quarantine.jsonl, summary.json, "
+                                          "report.html, accounts.csv.");
   scan->add_option("inputs", inputs, "Input files; '-' reads standard input")->required();
   scan->add_option("--out", out_dir, "Output directory (created if missing)")->required();
   scan->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md)");
   scan->add_option("--max-line-bytes", flags.max_line_bytes, "Longest accepted line (default 16 MiB)")
       ->check(CLI::PositiveNumber);
   scan->add_flag("--quiet", flags.quiet, "No progress line and no summary");
+  scan->add_option("--intel", flags.intel_paths, "STIX bundles shared by other providers (intel export) to match");
+  scan->add_option("--key-file", flags.key_file, "The trust group's HMAC key, for keyed indicators in --intel bundles");
 
   std::string demo_out = "out/demo";
   uint64_t seed = 42;
@@ -255,6 +337,34 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)->capture_default_str();
   eval->add_option("--json", eval_json, "Where to write the JSON report (default RESULT/eval.json)");
 
+  std::string report_result, report_out, report_csv, report_title;
+  auto* report = app.add_subcommand("report", "Write a self-contained HTML report (opens offline) of a scan's result "
+                                              "directory, and accounts.csv for abuse tooling.");
+  report->add_option("--result", report_result, "The scan's output directory")->required();
+  report->add_option("--out", report_out, "The HTML file to write")->required();
+  report->add_option("--csv", report_csv, "Also write accounts.csv here (default: beside --out)");
+  report->add_option("--title", report_title, "Page title");
+
+  auto* intel = app.add_subcommand("intel", "Share campaigns with other providers as STIX 2.1 (no prompts, account "
+                                            "ids or raw identifiers leave) and import what they share.");
+  intel->require_subcommand(1);
+  std::string intel_result, intel_out, intel_key_file, intel_bundle, intel_state;
+  StixExportOptions export_options;
+  auto* intel_export = intel->add_subcommand("export", "Write a STIX 2.1 bundle of a scan's campaigns.");
+  intel_export->add_option("--result", intel_result, "The scan's output directory")->required();
+  intel_export->add_option("--out", intel_out, "The bundle file to write")->required();
+  intel_export->add_option("--key-file", intel_key_file,
+                           "The trust group's shared HMAC key; without it payment and e-mail indicators are left out");
+  intel_export->add_option("--producer", export_options.producer, "Name of the producing organisation")
+      ->capture_default_str();
+  intel_export->add_option("--valid-days", export_options.valid_days, "Indicator lifetime after the last sighting")
+      ->check(CLI::Range(1, 3650))->capture_default_str();
+  intel_export->add_flag("--embed-extension-definition", export_options.embed_extension_definition,
+                         "Also put the extension-definition inside the bundle (the OASIS bundle schema rejects that)");
+  auto* intel_import = intel->add_subcommand("import", "Validate a STIX bundle and copy it into STATE/intel/.");
+  intel_import->add_option("bundle", intel_bundle, "The bundle file")->required();
+  intel_import->add_option("--state", intel_state, "State directory (the bundle goes to STATE/intel/)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -264,6 +374,14 @@ int main(int argc, char** argv) {
   }
   if (scan->parsed()) return RunScanCommand(inputs, out_dir, flags);
   if (demo->parsed()) return RunDemoCommand(demo_out, seed, scale, flags);
+  if (report->parsed()) {
+    if (report_csv.empty()) {
+      report_csv = (std::filesystem::path(report_out).parent_path() / "accounts.csv").string();
+    }
+    return RunReportCommand(report_result, report_out, report_csv, report_title);
+  }
+  if (intel_export->parsed()) return RunIntelExportCommand(intel_result, intel_out, intel_key_file, export_options);
+  if (intel_import->parsed()) return RunIntelImportCommand(intel_bundle, intel_state);
   if (eval->parsed()) return RunEvalCommand(eval_options, eval_json);
   if (simulate->parsed()) return RunSimulateCommand(scenario_path, sim_out, sim_seed, corpora_dir, sim_quiet);
   return kExitUsage;
