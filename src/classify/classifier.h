@@ -39,6 +39,8 @@ struct hs_scratch;
 
 namespace dg {
 
+class PhraseTable;
+
 // The capability taxonomy fixed by the project's contract (SCHEMA.md,
 // campaigns.json); CapabilityName() gives the names written to outputs.
 enum class Capability : uint8_t {
@@ -111,9 +113,11 @@ class PromptClassifier {
   };
   using ScratchPtr = std::unique_ptr<hs_scratch, ScratchDeleter>;
 
-  PromptClassifier(std::shared_ptr<const hs_database> database, ScratchPtr scratch);
+  PromptClassifier(std::shared_ptr<const hs_database> database, std::shared_ptr<const PhraseTable> phrases,
+                   ScratchPtr scratch);
 
-  std::shared_ptr<const hs_database> database_;
+  std::shared_ptr<const hs_database> database_;  // the residual rules
+  std::shared_ptr<const PhraseTable> phrases_;   // the word-list rules
   ScratchPtr scratch_;
 };
 
