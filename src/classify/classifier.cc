@@ -1,10 +1,12 @@
 // Prompt capability classifier: the pattern set, the scoring rules and the
-// Hyperscan plumbing. The header states the contract.
+// matcher plumbing. The header states the contract.
 //
 // The rules, in order:
-//  1. Scan the prompt and the system prompt with one Hyperscan database; each
+//  1. Scan the prompt and the system prompt with the phrase table (word-list
+//     alternatives) and the Hyperscan database (everything else); each
 //     pattern counts at most once per text (HS_FLAG_SINGLEMATCH plus a hit
-//     bitmap, because a long or damaged text is scanned in several pieces).
+//     bitmap shared by both matchers, because a pattern may be split between
+//     them and a long or damaged text is scanned in several pieces).
 //  2. Capability score = sum of the weights of the matched patterns of that
 //     capability; system-prompt matches count a third (a shared system
 //     prompt says less about this request than the request itself).
@@ -332,10 +334,10 @@ inline constexpr size_t kShortChatMaxBytes = 48;
 
 // Intent sits at the start of a prompt (the instruction) or at its end (the
 // instruction after pasted material); the middle of a huge prompt adds cost,
-// not evidence. The database scans at roughly 50 MB/s (it is a few hundred
-// alternations with word boundaries, not plain literals), so capping the
-// scanned bytes keeps one adversarial 1 MB prompt at under a millisecond
-// instead of ~20 ms. Typical prompts (<4 KB) and most agent system prompts
+// not evidence. The two matchers together read roughly 60-110 MB/s (the
+// residual Hyperscan database is still a hundred alternations with word
+// boundaries), so capping the scanned bytes keeps one adversarial 1 MB
+// prompt well under a millisecond instead of ~10-20 ms. Typical prompts (<4 KB) and most agent system prompts
 // with tool schemas fit in the head entirely.
 inline constexpr size_t kScanHeadBytes = size_t{32} * 1024;
 inline constexpr size_t kScanTailBytes = size_t{8} * 1024;
