@@ -13,16 +13,15 @@
 #include <array>
 #include <bit>
 
-// The tokenizer hashes every word of every prompt, so xxHash is inlined here
-// (the same XXH3 as common/hash.h, without the call into the shared library).
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include <cstring>
 
 #include "common/check.h"
 #include "common/utf8.h"
 
 namespace dg {
 namespace {
+
+constexpr unsigned char kFirstNonAscii = 0x80;
 
 enum class ByteKind : uint8_t { kHard, kSoft, kWord, kNonAscii };
 
@@ -107,27 +106,70 @@ void AppendUtf8(uint32_t cp, char* buf, size_t* len, size_t cap) {
 // Never the hash of a real word (a collision only costs a missed phrase).
 constexpr uint64_t kUnmatchableWord = 0;
 
+// ASCII word bytes ([A-Za-z0-9_]) fold to lower case with one OR: digits
+// already have the bit, and '_' becomes 0x7F on both sides alike.
+constexpr uint64_t kAsciiFold = 0x2020202020202020ULL;
+constexpr size_t kChunk = sizeof(uint64_t);
+
+uint64_t Mix64(uint64_t x) {  // the murmur3 finaliser
+  x ^= x >> 33;
+  x *= 0xFF51AFD7ED558CCDULL;
+  x ^= x >> 33;
+  x *= 0xC4CEB9FE1A85EC53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+// Hash of the word p[0, len) after OR-ing every byte with `fold`, eight
+// bytes at a time. p[0, readable) may be read (readable >= len); bytes past
+// len are masked off. Every word goes through here, so it is the per-word
+// cost of the tokenizer: a multiply per 8 bytes and one finaliser. (Not
+// common/hash.h's xxHash: that one needs the folded bytes copied first.)
+uint64_t HashWord(const char* p, size_t len, size_t readable, uint64_t fold) {
+  uint64_t h = len * 0x9E3779B97F4A7C15ULL;
+  size_t i = 0;
+  for (; i + kChunk <= len; i += kChunk) {
+    uint64_t chunk;
+    std::memcpy(&chunk, p + i, kChunk);
+    h = (h ^ (chunk | fold)) * 0xC2B2AE3D27D4EB4FULL;
+  }
+  const size_t rest = len - i;
+  if (rest > 0) {
+    uint64_t chunk = 0;
+    if (i + kChunk <= readable) {
+      std::memcpy(&chunk, p + i, kChunk);
+    } else {
+      std::memcpy(&chunk, p + i, rest);
+    }
+    chunk = (chunk | fold) & (~uint64_t{0} >> (8 * (kChunk - rest)));
+    h = (h ^ chunk) * 0xC2B2AE3D27D4EB4FULL;
+  }
+  return Mix64(h) | 1;  // never kUnmatchableWord
+}
+
 // Calls on_word(hash, joined) for each word of `text`; `joined` tells
 // whether the gap before it allows a phrase to continue.
 template <typename OnWord>
 void ForEachWord(std::string_view text, OnWord&& on_word) {
   constexpr size_t kCap = PhraseTable::kMaxWordBytes;
-  char buf[kCap];
-  size_t len = 0;  // bytes of the current word (may exceed kCap)
+  char buf[kCap + kChunk];  // folded bytes of a word with non-ASCII letters
+  size_t len = 0;           // bytes of that word so far (may exceed kCap)
   Script script = Script::kNone;
   bool soft_gap = false;  // the gap since the last word allows a join
   size_t gap_bytes = 0;
   bool any_word = false;
 
-  auto finish_word = [&] {
-    if (len == 0) return;
-    const uint64_t h = len <= kCap ? XXH3_64bits(buf, len) | 1 : kUnmatchableWord;
+  auto emit = [&](uint64_t h) {
     on_word(h, any_word && soft_gap && gap_bytes <= PhraseTable::kMaxSoftGapBytes);
     any_word = true;
     len = 0;
     script = Script::kNone;
     soft_gap = true;
     gap_bytes = 0;
+  };
+  auto finish_word = [&] {
+    if (len == 0) return;
+    emit(len <= kCap ? HashWord(buf, len, sizeof(buf), 0) : kUnmatchableWord);
   };
   auto separator = [&](bool soft, size_t bytes) {
     finish_word();
@@ -146,13 +188,21 @@ void ForEachWord(std::string_view text, OnWord&& on_word) {
         soft_gap = false;  // a change of script is no place to continue a phrase
       }
       script = Script::kLatin;
-      // ASCII words are the common case: copy the whole run at once.
-      do {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (len < kCap) buf[len] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-        ++len;
-        ++i;
-      } while (i < n && kByteKinds[static_cast<unsigned char>(text[i])] == ByteKind::kWord);
+      size_t end = i + 1;
+      while (end < n && kByteKinds[static_cast<unsigned char>(text[end])] == ByteKind::kWord) ++end;
+      const bool continues_non_ascii = end < n && static_cast<unsigned char>(text[end]) >= kFirstNonAscii;
+      if (len == 0 && !continues_non_ascii) {
+        // The common case, a plain ASCII word: hashed in place.
+        const size_t word = end - i;
+        emit(word <= kCap ? HashWord(text.data() + i, word, n - i, kAsciiFold) : kUnmatchableWord);
+      } else {
+        // Part of a word with non-ASCII letters ("café", "naïve"): folded
+        // into the buffer, hashed when the word ends.
+        for (size_t k = i; k < end; ++k, ++len) {
+          if (len < kCap) buf[len] = static_cast<char>(static_cast<unsigned char>(text[k]) | 0x20);
+        }
+      }
+      i = end;
       continue;
     }
     if (kind != ByteKind::kNonAscii) {
@@ -183,15 +233,10 @@ void ForEachWord(std::string_view text, OnWord&& on_word) {
 }
 
 uint64_t Extend(uint64_t prefix_key, uint64_t word_hash) {
-  // A strong 64-bit mix (the murmur3 finaliser) of the two hashes.
-  uint64_t x = prefix_key * 0x9E3779B97F4A7C15ULL + word_hash;
-  x ^= x >> 33;
-  x *= 0xFF51AFD7ED558CCDULL;
-  x ^= x >> 33;
-  x *= 0xC4CEB9FE1A85EC53ULL;
-  x ^= x >> 33;
-  return x | 1;  // never 0, the empty slot
+  return Mix64(prefix_key * 0x9E3779B97F4A7C15ULL + word_hash) | 1;
 }
+
+uint32_t Fingerprint(uint64_t key) { return static_cast<uint32_t>(key >> 32) | 1; }  // never 0, the empty slot
 
 }  // namespace
 
@@ -220,17 +265,20 @@ bool PhraseTable::Add(std::string_view phrase, uint32_t rule) {
 }
 
 void PhraseTable::Build() {
-  const size_t capacity = std::bit_ceil(std::max<size_t>(16, pending_.size() * 2));
+  // Linear probing stays short up to a load of ~0.55 (1.5 probes for a hit).
+  constexpr size_t kLoadDenominator = 11;
+  constexpr size_t kLoadNumerator = 20;  // capacity >= entries * 20 / 11
+  const size_t capacity = std::bit_ceil(std::max<size_t>(16, pending_.size() * kLoadNumerator / kLoadDenominator));
   slots_.assign(capacity, Entry{});
   mask_ = capacity - 1;
   for (const auto& [key, pending] : pending_) {
     size_t slot = key & mask_;
-    while (slots_[slot].key != 0) slot = (slot + 1) & mask_;
-    Entry& e = slots_[slot];
-    e.key = key;
-    e.rules_begin = static_cast<uint32_t>(rules_.size());
-    e.rules_count = static_cast<uint16_t>(pending.rules.size());
-    e.continues = pending.continues;
+    while (slots_[slot].fingerprint != 0) slot = (slot + 1) & mask_;
+    DG_CHECK(pending.rules.size() <= kMaxRulesPerPhrase);
+    DG_CHECK(rules_.size() + pending.rules.size() < kMaxRulePool);
+    const auto begin = static_cast<uint32_t>(rules_.size());
+    const auto count = static_cast<uint32_t>(pending.rules.size());
+    slots_[slot] = {Fingerprint(key), begin << kRuleCountBits | count << 1 | (pending.continues ? 1U : 0U)};
     rules_.insert(rules_.end(), pending.rules.begin(), pending.rules.end());
   }
   entries_used_ = pending_.size();
@@ -238,11 +286,12 @@ void PhraseTable::Build() {
 }
 
 const PhraseTable::Entry* PhraseTable::Find(uint64_t key) const {
+  const uint32_t fingerprint = Fingerprint(key);
   size_t slot = key & mask_;
   while (true) {
     const Entry& e = slots_[slot];
-    if (e.key == key) return &e;
-    if (e.key == 0) return nullptr;
+    if (e.fingerprint == fingerprint) return &e;
+    if (e.fingerprint == 0) return nullptr;
     slot = (slot + 1) & mask_;
   }
 }
@@ -261,11 +310,13 @@ void PhraseTable::Scan(std::string_view text, std::span<uint64_t> hits) const {
     auto visit = [&](uint64_t key) {
       const Entry* e = Find(key);
       if (e == nullptr) return;
-      for (uint32_t r = e->rules_begin; r < e->rules_begin + e->rules_count; ++r) {
+      const uint32_t begin = e->packed >> kRuleCountBits;
+      const uint32_t end = begin + ((e->packed >> 1) & kMaxRulesPerPhrase);
+      for (uint32_t r = begin; r < end; ++r) {
         const uint32_t rule = rules_[r];
         hits[rule / kBits] |= uint64_t{1} << (rule % kBits);
       }
-      if (e->continues && next_count < kMaxPhraseWords) next[next_count++] = key;
+      if ((e->packed & 1) != 0 && next_count < kMaxPhraseWords) next[next_count++] = key;
     };
     if (h != kUnmatchableWord && InVocabulary(h)) {
       if (joined) {

@@ -63,12 +63,18 @@ class PhraseTable {
   size_t entry_count() const { return entries_used_; }  // phrases and their proper prefixes
 
  private:
+  // One slot, 8 bytes so that the whole table (about 70k keys at a load
+  // of at most 0.55) is 1 MiB and mostly stays in the core's L2 cache: the
+  // high 32 bits of the key identify it (the low bits pick the slot; two keys
+  // would have to agree on both to be confused, about once in 2^32 lookups
+  // of a word that is in the vocabulary), the rest packs where its rules are.
   struct Entry {
-    uint64_t key = 0;  // 0: empty slot
-    uint32_t rules_begin = 0;
-    uint16_t rules_count = 0;
-    bool continues = false;  // some longer phrase starts with this one
+    uint32_t fingerprint = 0;  // 0: empty slot
+    uint32_t packed = 0;       // rules_begin << kRuleCountBits | rules_count << 1 | continues
   };
+  static constexpr unsigned kRuleCountBits = 9;  // 1 continues bit + 8 bits of count
+  static constexpr uint32_t kMaxRulesPerPhrase = 255;
+  static constexpr uint32_t kMaxRulePool = uint32_t{1} << (32 - kRuleCountBits);
   struct Pending {
     std::vector<uint32_t> rules;
     bool continues = false;

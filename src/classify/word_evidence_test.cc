@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dg {
 namespace {
@@ -111,6 +112,34 @@ TEST_F(PhraseTableTest, VeryLongWordsAndTexts) {
   while (big.size() < (1 << 20)) big += "the quick brown fox jumps over the lazy dog ";
   EXPECT_TRUE(None(big));
   EXPECT_TRUE(Hit(big + "step by step", kStepByStep));
+}
+
+// ASCII words are hashed in place from the text, words with non-ASCII
+// letters from a folded copy; both must give the same key for the same
+// letters, at every length around the 8-byte chunks and at the end of a text.
+TEST(PhraseTableHashTest, InPlaceAndCopiedWordsAgree) {
+  PhraseTable table;
+  const std::vector<std::string> words = {"a", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmnop",
+                                          "abcdefghijklmnopq", "snake_case_name_x"};
+  for (size_t i = 0; i < words.size(); ++i) ASSERT_TRUE(table.Add(words[i], static_cast<uint32_t>(i)));
+  ASSERT_TRUE(table.Add("caf\xc3\xa9 au lait", 10));  // "café au lait"
+  table.Build();
+  for (size_t i = 0; i < words.size(); ++i) {
+    std::string upper = words[i];
+    for (char& c : upper) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    for (const std::string& text : {words[i], upper, "x " + upper + " y", "x " + words[i],
+                                    words[i] + "\xe2\x80\x99s"}) {  // followed by a typographic apostrophe
+      std::array<uint64_t, 1> hits{};
+      table.Scan(text, hits);
+      EXPECT_EQ(hits[0], uint64_t{1} << i) << text;
+    }
+    std::array<uint64_t, 1> hits{};
+    table.Scan(words[i] + "z", hits);
+    EXPECT_EQ(hits[0] & (uint64_t{1} << i), 0U) << "a longer word is another word";
+  }
+  std::array<uint64_t, 1> hits{};
+  table.Scan("un CAF\xc3\x89 AU LAIT", hits);  // "CAFÉ": Latin-1 upper case folds too
+  EXPECT_EQ(hits[0], uint64_t{1} << 10);
 }
 
 TEST(PhraseTableAddTest, RejectsWhatCannotBeAPhrase) {
