@@ -4,13 +4,17 @@
 //     prompts, mostly short, a few KB at most),
 //   - ~1 KB prompts made by joining real sample prompts (the typical size of
 //     a harvesting request), alone and with a ~1 KB system prompt,
-// plus the one-off costs: compiling the database and cloning a classifier.
+// plus the one-off costs: building the classifier (splitting the rules,
+// building the phrase table, compiling the residual Hyperscan database) and
+// cloning it, and the phrase table's own pass over the ~1 KB prompts (the
+// word-evidence half of Classify()).
 //
 // The samples are read with a small JSON string decoder below because the
 // benchmark only needs the string values of "text" and "turns".
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "classify/classifier.h"
+#include "classify/word_evidence.h"
 
 namespace dg {
 namespace {
@@ -212,6 +217,35 @@ void BM_Classify1KBWithSystemPrompt(benchmark::State& state) {
   RunClassify(state, KilobytePrompts(), system);
 }
 BENCHMARK(BM_Classify1KBWithSystemPrompt);
+
+// The phrase table alone, over the same ~1 KB prompts, with a small table
+// of common words: the tokenizer's cost plus a lookup for most words.
+void BM_PhraseTableScan1KB(benchmark::State& state) {
+  PhraseTable table;
+  uint32_t rule = 0;
+  for (const char* phrase : {"the", "a", "write", "code", "function", "step by step", "short story", "what is",
+                             "how many", "explain"}) {
+    (void)table.Add(phrase, rule++);
+  }
+  table.Build();
+  const std::vector<std::string>& prompts = KilobytePrompts();
+  if (prompts.empty()) {
+    state.SkipWithError("no sample prompts found");
+    return;
+  }
+  size_t i = 0;
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    std::array<uint64_t, 1> hits{};
+    table.Scan(prompts[i], hits);
+    benchmark::DoNotOptimize(hits);
+    bytes += static_cast<int64_t>(prompts[i].size());
+    if (++i == prompts.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(bytes);
+}
+BENCHMARK(BM_PhraseTableScan1KB);
 
 void BM_Create(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(MustCreate(state));

@@ -1,10 +1,12 @@
 // Prompt capability classifier: the pattern set, the scoring rules and the
-// Hyperscan plumbing. The header states the contract.
+// matcher plumbing. The header states the contract.
 //
 // The rules, in order:
-//  1. Scan the prompt and the system prompt with one Hyperscan database; each
+//  1. Scan the prompt and the system prompt with the phrase table (word-list
+//     alternatives) and the Hyperscan database (everything else); each
 //     pattern counts at most once per text (HS_FLAG_SINGLEMATCH plus a hit
-//     bitmap, because a long or damaged text is scanned in several pieces).
+//     bitmap shared by both matchers, because a pattern may be split between
+//     them and a long or damaged text is scanned in several pieces).
 //  2. Capability score = sum of the weights of the matched patterns of that
 //     capability; system-prompt matches count a third (a shared system
 //     prompt says less about this request than the request itself).
@@ -38,6 +40,8 @@
 #include <string>
 #include <vector>
 
+#include "classify/pattern_split.h"
+#include "classify/word_evidence.h"
 #include "common/utf8.h"
 
 namespace dg {
@@ -330,10 +334,10 @@ inline constexpr size_t kShortChatMaxBytes = 48;
 
 // Intent sits at the start of a prompt (the instruction) or at its end (the
 // instruction after pasted material); the middle of a huge prompt adds cost,
-// not evidence. The database scans at roughly 50 MB/s (it is a few hundred
-// alternations with word boundaries, not plain literals), so capping the
-// scanned bytes keeps one adversarial 1 MB prompt at under a millisecond
-// instead of ~20 ms. Typical prompts (<4 KB) and most agent system prompts
+// not evidence. The two matchers together read roughly 60-110 MB/s (the
+// residual Hyperscan database is still a hundred alternations with word
+// boundaries), so capping the scanned bytes keeps one adversarial 1 MB
+// prompt well under a millisecond instead of ~10-20 ms. Typical prompts (<4 KB) and most agent system prompts
 // with tool schemas fit in the head entirely.
 inline constexpr size_t kScanHeadBytes = size_t{32} * 1024;
 inline constexpr size_t kScanTailBytes = size_t{8} * 1024;
@@ -397,13 +401,20 @@ bool ScanValidRuns(const hs_database_t* db, hs_scratch_t* scratch, std::string_v
   return scan(run_begin, n);
 }
 
-bool ScanText(const hs_database_t* db, hs_scratch_t* scratch, std::string_view text, HitSet* hits) {
+bool ScanPiece(const hs_database_t* db, hs_scratch_t* scratch, const PhraseTable& phrases, std::string_view piece,
+               bool starts_text, HitSet* hits) {
+  phrases.Scan(piece, *hits);
+  return ScanValidRuns(db, scratch, piece, starts_text, hits);
+}
+
+bool ScanText(const hs_database_t* db, hs_scratch_t* scratch, const PhraseTable& phrases, std::string_view text,
+              HitSet* hits) {
   if (text.empty()) return true;
-  if (text.size() <= kScanHeadBytes + kScanTailBytes) return ScanValidRuns(db, scratch, text, true, hits);
-  // A cut inside a multi-byte character leaves a fragment that ScanValidRuns
-  // skips as invalid, so the cuts need no alignment.
-  return ScanValidRuns(db, scratch, text.substr(0, kScanHeadBytes), true, hits) &&
-         ScanValidRuns(db, scratch, text.substr(text.size() - kScanTailBytes), false, hits);
+  if (text.size() <= kScanHeadBytes + kScanTailBytes) return ScanPiece(db, scratch, phrases, text, true, hits);
+  // A cut inside a multi-byte character leaves a fragment that both matchers
+  // skip as invalid, so the cuts need no alignment.
+  return ScanPiece(db, scratch, phrases, text.substr(0, kScanHeadBytes), true, hits) &&
+         ScanPiece(db, scratch, phrases, text.substr(text.size() - kScanTailBytes), false, hits);
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -495,22 +506,51 @@ std::string_view CapabilityName(Capability c) {
 
 void PromptClassifier::ScratchDeleter::operator()(hs_scratch* scratch) const { hs_free_scratch(scratch); }
 
-PromptClassifier::PromptClassifier(std::shared_ptr<const hs_database> database, ScratchPtr scratch)
-    : database_(std::move(database)), scratch_(std::move(scratch)) {}
+PromptClassifier::PromptClassifier(std::shared_ptr<const hs_database> database,
+                                   std::shared_ptr<const PhraseTable> phrases, ScratchPtr scratch)
+    : database_(std::move(database)), phrases_(std::move(phrases)), scratch_(std::move(scratch)) {}
 
 PromptClassifier::~PromptClassifier() = default;
 
 size_t PromptClassifier::PatternCount() { return kPatternCount; }
 
 Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create() {
+  // Word lists go to the phrase table, the rest of each rule to Hyperscan
+  // (see pattern_split.h). Exact-case rules and rules anchored at the text
+  // start keep Hyperscan: the tokenizer folds case and does not know where a
+  // text piece starts.
+  auto phrases = std::make_shared<PhraseTable>();
+  std::vector<std::string> residuals;
+  std::vector<unsigned int> residual_ids;
+  for (size_t i = 0; i < kPatternCount; ++i) {
+    const Pattern& p = kPatterns[i];
+    if ((p.options & (kExactCase | kTextStartOnly)) != 0) {
+      residuals.emplace_back(p.expression);
+      residual_ids.push_back(static_cast<unsigned int>(i));
+      continue;
+    }
+    PatternSplit split = SplitPattern(p.expression);
+    for (const std::string& phrase : split.phrases) {
+      if (!phrases->Add(phrase, static_cast<uint32_t>(i))) {
+        return Status::Internal("classifier: phrase '" + phrase + "' of pattern " + p.expression +
+                                " does not tokenize as a phrase");
+      }
+    }
+    if (!split.residual.empty()) {
+      residuals.push_back(std::move(split.residual));
+      residual_ids.push_back(static_cast<unsigned int>(i));
+    }
+  }
+  phrases->Build();
+
   std::vector<const char*> expressions;
   std::vector<unsigned int> flags;
   std::vector<unsigned int> ids;
-  expressions.reserve(kPatternCount);
-  flags.reserve(kPatternCount);
-  ids.reserve(kPatternCount);
-  for (size_t i = 0; i < kPatternCount; ++i) {
-    const Pattern& p = kPatterns[i];
+  expressions.reserve(residuals.size());
+  flags.reserve(residuals.size());
+  ids.reserve(residuals.size());
+  for (size_t r = 0; r < residuals.size(); ++r) {
+    const Pattern& p = kPatterns[residual_ids[r]];
     unsigned int f = HS_FLAG_SINGLEMATCH;
     if ((p.options & kExactCase) == 0) f |= HS_FLAG_CASELESS;
     // UTF-8 mode only where the pattern has non-ASCII characters: it makes
@@ -521,28 +561,28 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create() {
     // under UCP, and it roughly doubles compile time. Consequently \b is an
     // ASCII word boundary, which is why words that may start with an accented
     // letter are guarded with (^|[^a-z]) rather than \b.
-    const std::string_view expr(p.expression);
+    const std::string_view expr(residuals[r]);
     const bool non_ascii = std::any_of(
         expr.begin(), expr.end(), [](char ch) { return static_cast<unsigned char>(ch) >= kFirstNonAscii; });
     if (non_ascii) f |= HS_FLAG_UTF8;
-    expressions.push_back(p.expression);
+    expressions.push_back(residuals[r].c_str());
     flags.push_back(f);
-    ids.push_back(static_cast<unsigned int>(i));
+    ids.push_back(residual_ids[r]);
   }
 
   hs_database_t* raw_db = nullptr;
   hs_compile_error_t* compile_error = nullptr;
   const hs_error_t rc = hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                                         static_cast<unsigned int>(kPatternCount), HS_MODE_BLOCK,
+                                         static_cast<unsigned int>(expressions.size()), HS_MODE_BLOCK,
                                          /*platform=*/nullptr, &raw_db, &compile_error);
   if (rc != HS_SUCCESS) {
     std::string message = "classifier: Hyperscan compile failed";
     if (compile_error != nullptr) {
       message += ": ";
       message += compile_error->message;
-      if (compile_error->expression >= 0 && static_cast<size_t>(compile_error->expression) < kPatternCount) {
+      if (compile_error->expression >= 0 && static_cast<size_t>(compile_error->expression) < expressions.size()) {
         message += " in pattern ";
-        message += kPatterns[compile_error->expression].expression;
+        message += expressions[static_cast<size_t>(compile_error->expression)];
       }
       hs_free_compile_error(compile_error);
     }
@@ -557,7 +597,7 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create() {
     return Status::Internal("classifier: cannot allocate Hyperscan scratch space");
   }
   return std::unique_ptr<PromptClassifier>(
-      new PromptClassifier(std::move(database), ScratchPtr(raw_scratch)));
+      new PromptClassifier(std::move(database), std::move(phrases), ScratchPtr(raw_scratch)));
 }
 
 Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Clone() const {
@@ -565,15 +605,15 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Clone() const {
   if (hs_clone_scratch(scratch_.get(), &raw_scratch) != HS_SUCCESS) {
     return Status::Internal("classifier: cannot clone Hyperscan scratch space");
   }
-  return std::unique_ptr<PromptClassifier>(new PromptClassifier(database_, ScratchPtr(raw_scratch)));
+  return std::unique_ptr<PromptClassifier>(new PromptClassifier(database_, phrases_, ScratchPtr(raw_scratch)));
 }
 
 PromptClass PromptClassifier::Classify(const PromptContext& context) {
   HitSet prompt_hits{};
   HitSet system_hits{};
   const hs_database_t* db = database_.get();
-  if (!ScanText(db, scratch_.get(), context.prompt, &prompt_hits) ||
-      !ScanText(db, scratch_.get(), context.system, &system_hits)) {
+  if (!ScanText(db, scratch_.get(), *phrases_, context.prompt, &prompt_hits) ||
+      !ScanText(db, scratch_.get(), *phrases_, context.system, &system_hits)) {
     return PromptClass{};  // documented fallback: "other", no flags
   }
 

@@ -9,12 +9,15 @@
 // is why the rules favour being cheap, explainable and stable over being
 // clever.
 //
-// How it works: all patterns (about 160, most of them alternations of many
-// phrasings, in about ten languages) are compiled into ONE Hyperscan
-// block-mode database. A scan of the user prompt and of the system prompt
-// marks which patterns matched (each at most once); each pattern carries a
-// signal (a capability, coercion, rubric, or "the text opens like a
-// question") and a weight. The capability is the argmax of the
+// How it works: the rules (about 160 patterns, most of them alternations of
+// many phrasings, in about ten languages) are written as regular expressions.
+// Create() splits them: the alternatives that are plain word lists go to a
+// hashed phrase table (classify/word_evidence.h, one tokenizer pass per
+// text), the rest to ONE Hyperscan block-mode database
+// (classify/pattern_split.h says what is split off). Both matchers read the
+// user prompt and the system prompt and mark which rules matched (each at
+// most once); each rule carries a signal (a capability, coercion, rubric, or
+// "the text opens like a question") and a weight. The capability is the argmax of the
 // summed weights with a fixed tie-break order; when nothing matched a short
 // fallback decides between knowledge, conversation and other. See
 // classifier.cc for the rule list and the reasons behind the weights.
@@ -38,6 +41,8 @@ struct hs_database;
 struct hs_scratch;
 
 namespace dg {
+
+class PhraseTable;
 
 // The capability taxonomy fixed by the project's contract (SCHEMA.md,
 // campaigns.json); CapabilityName() gives the names written to outputs.
@@ -75,14 +80,15 @@ struct PromptClass {
 };
 
 // Thread-safety: Create() and Clone() may be called from any thread. The
-// compiled database is immutable and shared between clones; Classify() is NOT
-// thread-safe because it uses the instance's Hyperscan scratch space, so use
-// one instance per thread. Create() compiles the pattern set, which takes
-// one to two seconds: do it once per process and Clone() (about a
-// microsecond) for every further thread.
+// phrase table and the compiled database are immutable and shared between
+// clones; Classify() is NOT thread-safe because it uses the instance's
+// Hyperscan scratch space, so use one instance per thread. Create() builds
+// the phrase table and compiles the residual patterns, about half a second:
+// do it once per process and Clone() (under a microsecond) for every
+// further thread.
 //
-// Invariants: a constructed classifier always holds a compiled database and
-// scratch space allocated for it; Classify() never allocates on the heap and
+// Invariants: a constructed classifier always holds a built phrase table, a
+// compiled database and scratch space allocated for it; Classify() never allocates on the heap and
 // never fails (a scan error yields PromptClass{}, i.e. "other").
 class PromptClassifier {
  public:
@@ -102,7 +108,7 @@ class PromptClassifier {
   // last 8 KiB of each text are scanned (see classifier.cc for why).
   PromptClass Classify(const PromptContext& context);
 
-  // Number of compiled patterns (for reports and tests).
+  // Number of rules (patterns of the rule list, for reports and tests).
   static size_t PatternCount();
 
  private:
@@ -111,9 +117,11 @@ class PromptClassifier {
   };
   using ScratchPtr = std::unique_ptr<hs_scratch, ScratchDeleter>;
 
-  PromptClassifier(std::shared_ptr<const hs_database> database, ScratchPtr scratch);
+  PromptClassifier(std::shared_ptr<const hs_database> database, std::shared_ptr<const PhraseTable> phrases,
+                   ScratchPtr scratch);
 
-  std::shared_ptr<const hs_database> database_;
+  std::shared_ptr<const hs_database> database_;  // the residual rules
+  std::shared_ptr<const PhraseTable> phrases_;   // the word-list rules
   ScratchPtr scratch_;
 };
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace dg {
@@ -664,6 +665,45 @@ TEST_F(ClassifierTest, OneMegabytePrompt) {
   std::string noise(kMegabyte, '\0');
   for (char& ch : noise) ch = static_cast<char>(rng());
   (void)Run(noise, noise);
+}
+
+// Both matchers (the phrase table for word lists, Hyperscan for the rest)
+// read the same first 32 KiB and last 8 KiB of a text, nothing in between.
+TEST_F(ClassifierTest, BothMatchersObeyTheScanWindow) {
+  constexpr size_t kTextBytes = 48 * 1024;  // head 32 KiB + tail 8 KiB leave 8 KiB unread
+  constexpr size_t kMiddle = 36 * 1024;
+  std::string filler;
+  while (filler.size() < kTextBytes) filler += "lorem ipsum dolor sit amet ";
+  filler.resize(kTextBytes);
+  ASSERT_EQ(Run(filler).capability_hits, 0U) << "the filler must hold no cue";
+  const auto with_cue_at = [&](size_t offset, std::string_view cue) {
+    std::string text = filler;
+    text.replace(offset, cue.size(), cue);
+    return text;
+  };
+  const uint32_t kWritingBit = 1U << static_cast<unsigned>(Capability::kWriting);
+  const uint32_t kCodeBit = 1U << static_cast<unsigned>(Capability::kSoftwareEngineering);
+  // " haiku " is decided by the phrase table, "```" by Hyperscan.
+  for (const auto& [cue, bit] : {std::pair<std::string_view, uint32_t>{" haiku ", kWritingBit}, {" ``` ", kCodeBit}}) {
+    EXPECT_NE(Run(with_cue_at(100, cue)).capability_hits & bit, 0U) << cue << " in the head";
+    EXPECT_NE(Run(with_cue_at(kTextBytes - 100, cue)).capability_hits & bit, 0U) << cue << " in the tail";
+    EXPECT_EQ(Run(with_cue_at(kMiddle, cue)).capability_hits & bit, 0U) << cue << " in the unread middle";
+  }
+  // A cue cut by the head boundary is not read whole.
+  EXPECT_EQ(Run(with_cue_at(32 * 1024 - 3, " haiku ")).capability_hits & kWritingBit, 0U);
+}
+
+TEST_F(ClassifierTest, MultilingualWordEvidence) {
+  EXPECT_EQ(Run("Escribe un poema sobre el mar.").capability, Capability::kWriting);
+  EXPECT_EQ(Run("ÜBERSETZE diesen Absatz ins Englische.").capability, Capability::kWriting)
+      << "Latin-1 case folding of a word-list rule";
+  EXPECT_EQ(Run("Écris une lettre à mon propriétaire.").capability, Capability::kWriting);
+  EXPECT_TRUE(Run("Реши задачу. Рассуждай шаг за шагом.").reasoning_coercion);
+  EXPECT_EQ(Run("用Python写一个函数，读取CSV文件").capability, Capability::kSoftwareEngineering)
+      << "an ASCII word inside CJK text is still a word";
+  EXPECT_FALSE(Run("po\xff" "em").capability_hits & (1U << static_cast<unsigned>(Capability::kWriting)))
+      << "an invalid byte splits a word";
+  EXPECT_TRUE(Run("poem").capability_hits & (1U << static_cast<unsigned>(Capability::kWriting)));
 }
 
 TEST_F(ClassifierTest, ClonesAgreeAcrossThreads) {
