@@ -27,12 +27,12 @@ bool IsContent(LinkKind kind) { return FamilyOf(kind) == LinkFamily::kContent; }
 
 // Values unrelated people share by construction: addresses behind NATs and
 // proxies, popular SDKs and browsers, common email shapes, busy sign-up
-// hours. A payment fingerprint or a prompt template shared by thousands is
-// not such a value: it is either a product's default or one operation.
+// hours. A payment fingerprint, an exact request shape or a prompt template
+// shared by thousands is not such a value: it is either a product's default
+// or one operation.
 bool IsCommonByConstruction(LinkKind kind) {
-  const LinkFamily family = FamilyOf(kind);
-  return family == LinkFamily::kNetwork || family == LinkFamily::kClient || kind == LinkKind::kEmailShape ||
-         kind == LinkKind::kSignupHour;
+  return FamilyOf(kind) == LinkFamily::kNetwork || kind == LinkKind::kClientFp || kind == LinkKind::kUserAgent ||
+         kind == LinkKind::kEmailShape || kind == LinkKind::kSignupHour;
 }
 
 }  // namespace

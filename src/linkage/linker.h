@@ -64,8 +64,8 @@ struct LinkageConfig {
       0.6,   // ip
       0.35,  // prefix
       0.25,  // asn (anonymising types only)
-      0.4,   // client_fp
-      0.2,   // user_agent
+      0.25,  // client_fp   (fingerprint and agent together, 0.4, say "the same SDK":
+      0.15,  // user_agent   weak; the exact request shape says "the same script settings")
       0.5,   // request_shape
       1.0,   // payment_fp
       0.3,   // email_shape (low-entropy: shapes repeat across unrelated people)
@@ -81,14 +81,14 @@ struct LinkageConfig {
   std::array<double, kLinkFamilyCount> family_cap = {0.8, 0.6, 1.0, 0.7};  // network, client, sign-up, content
   double edge_threshold = 1.2;       // pair evidence that makes an edge
   int64_t edge_min_families = 2;     // ... from at least this many families
-  // Values unrelated people share by construction (network and client
-  // values: carrier NAT, campus and cloud egress, proxy ranges, popular SDKs
-  // and browsers; common email shapes; busy sign-up hours) held by more than
-  // common_accounts accounts are damped by
+  // Values unrelated people share by construction (network values: carrier
+  // NAT, campus and cloud egress, proxy ranges; client fingerprints and user
+  // agents of popular SDKs and browsers; common email shapes; busy sign-up
+  // hours) held by more than common_accounts accounts are damped by
   // 1 / (1 + damping * log2(holders / common_accounts)). Payment
-  // fingerprints and content are not: one shared by thousands is either a
-  // product's default or one operation, and the seed gate (below), not the
-  // weight, tells the two apart.
+  // fingerprints, request shapes and content are not: one shared by
+  // thousands is either a product's default or one operation, and the seed
+  // gate (below), not the weight, tells the two apart.
   int64_t common_accounts = 64;
   double common_damping = 0.15;
   int64_t min_campaign_accounts = 5; // smaller components are never campaigns

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <bit>
 #include <cmath>
 
 #include "common/json_writer.h"
@@ -56,11 +55,40 @@ bool RecordIntel(const IntelIndex& intel, const Event& event, const TemplateSket
 }
 
 double RaiseForIntel(double score, uint32_t kinds) {
-  const int k = std::min(std::popcount(kinds), kIntelMaxKinds);
-  return k == 0 ? score : 1.0 - (1.0 - score) * std::pow(kIntelRemainingFactor, k);
+  if (kinds == 0) return score;
+  double boost = 0;
+  for (size_t k = 0; k < kIntelKindCount; ++k) {
+    if ((kinds >> k) & 1u) boost += IntelKindLogitWeight(static_cast<IntelKind>(k));
+  }
+  constexpr double kTiny = 1e-9;  // keeps the logit finite at 0 and 1
+  const double p = std::clamp(score, kTiny, 1.0 - kTiny);
+  const double logit = std::log(p / (1.0 - p)) + std::min(boost, kIntelMaxLogitBoost);
+  return 1.0 / (1.0 + std::exp(-logit));
 }
 
 }  // namespace
+
+double IntelKindLogitWeight(IntelKind kind) {
+  switch (kind) {
+    case IntelKind::kPaymentFp:
+      return 3.0;
+    case IntelKind::kTemplate:
+      return 2.5;
+    case IntelKind::kIp:
+      return 1.0;
+    case IntelKind::kEmailShape:
+      return 0.5;
+    case IntelKind::kPrefix:
+      return 0.4;
+    case IntelKind::kClientFp:
+      return 0.4;
+    case IntelKind::kUserAgent:
+      return 0.3;
+    case IntelKind::kAsn:
+      return 0.3;
+  }
+  return 0;
+}
 
 Result<std::unique_ptr<Engine>> Engine::Create(const EngineConfig& config) {
   DG_RETURN_IF_ERROR(config.Validate());
@@ -198,7 +226,7 @@ namespace dg {
 namespace {
 
 // How many values of each kind campaigns.json lists, and how many graph nodes.
-constexpr size_t kValuesPerKind = 10;
+constexpr size_t kValuesPerKind = 50;
 constexpr size_t kSharedValuesScanned = 400;
 constexpr size_t kGraphNodes = 200;
 constexpr size_t kTemplates = 5;

@@ -17,11 +17,12 @@
 // it later on its own first exchanges.
 //
 // Shared intel (optional, SetIntel): after the scorer, each exchange is
-// matched against the imported indicators (intel/index.h). An account that
-// has matched indicators of k distinct kinds (IP, prefix, ASN, user agent,
-// client fingerprint, template, payment or e-mail hash) gets
-//   score' = 1 - (1 - score) * kIntelRemainingFactor^min(k, kIntelMaxKinds)
-// before the policy decides, and a reason naming the bundle per match.
+// matched against the imported indicators (intel/index.h). The logit of an
+// account's own score rises by the weight of every distinct kind it matched
+// (IntelKindLogitWeight: specific kinds such as a keyed payment hash or a
+// template sketch weigh much more than values unrelated people share, such
+// as an SDK's user agent), at most kIntelMaxLogitBoost, before the linker
+// and the policy see it; a reason names the bundle per match.
 //
 // Thread-safety: not thread-safe; one thread drives an engine.
 #ifndef DG_PIPELINE_ENGINE_H_
@@ -70,13 +71,17 @@ struct AccountRecord {
   uint32_t intel_kinds = 0;
 };
 
-// Each distinct kind of shared indicator an account matches halves the
-// distance of its score to 1: one kind lifts 0.40 to 0.70, two to 0.85.
-// Another provider's ban is strong evidence, but a single shared address
-// can be a carrier NAT: one kind alone cannot block a benign-looking
-// account under the default thresholds (docs/intel.md).
-inline constexpr double kIntelRemainingFactor = 0.5;
-inline constexpr int kIntelMaxKinds = 3;
+// The logit added to an account's own score per distinct kind of shared
+// indicator it matched. Another provider's campaign is strong evidence only
+// where the value is specific to the operation: a keyed payment hash or a
+// template sketch; an exact address somewhat (it may be a carrier NAT or a
+// residential proxy peer); a user agent, client fingerprint, ASN or prefix
+// barely, since unrelated customers share them by construction (a popular
+// SDK, a proxy provider). A benign account matching the campaign's SDK and
+// ASN moves from 0.02 to about 0.05; a campaign account matching a template
+// and a payment hash becomes a linkage seed at once (docs/intel.md).
+double IntelKindLogitWeight(IntelKind kind);
+inline constexpr double kIntelMaxLogitBoost = 5.0;
 inline constexpr size_t kIntelMaxHits = 8;
 
 struct EngineCounters {

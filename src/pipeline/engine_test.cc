@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace dg {
 namespace {
 
@@ -141,8 +143,10 @@ TEST(EngineIntelTest, SharedIndicatorsRaiseTheScoreAndNameTheBundle) {
   }
   const double before = (*plain)->Find("c")->score;
   const double after = (*shared)->Find("c")->score;
-  // Two kinds matched (IP, ASN): the distance to 1 shrinks by a factor 4.
-  EXPECT_NEAR(1.0 - after, (1.0 - before) * kIntelRemainingFactor * kIntelRemainingFactor, 1e-9);
+  // Two kinds matched (IP, ASN): their logit weights add.
+  const auto logit = [](double p) { return std::log(p / (1 - p)); };
+  EXPECT_NEAR(logit(after) - logit(before),
+              IntelKindLogitWeight(IntelKind::kIp) + IntelKindLogitWeight(IntelKind::kAsn), 1e-6);
   EXPECT_EQ((*shared)->Find("d")->intel_kinds, 0u);
   const AccountRow row = (*shared)->RowFor(*(*shared)->Find("c"));
   int cited = 0;

@@ -146,6 +146,7 @@ Status ReadCampaign(const toml::table& table, const std::string& path, CampaignS
   r.Double("lifetime_hours", &c->lifetime_hours);
   r.Double("ramp_up_days", &c->ramp_up_days);
   r.Double("model_switch_share", &c->model_switch_share);
+  r.Int("operation_seed", &c->operation_seed);
   return r.Finish();
 }
 

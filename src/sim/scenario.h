@@ -124,6 +124,12 @@ struct CampaignSpec {
   double lifetime_hours = 0;       // > 0: same, after this long in use
   double ramp_up_days = 0;         // > 0: rate grows linearly from 10% to 100% over this
   double model_switch_share = 0.6;  // of accounts moving to the new model soon after release
+  // The campaign's own random stream (proxy pool, schedule, playbook choices)
+  // when >= 0; otherwise derived from the scenario seed. Two runs with
+  // different seeds and the same operation_seed are one operation seen by
+  // two providers: different customers and account ids, the same proxy
+  // exits and habits (the two-provider intel test).
+  int64_t operation_seed = -1;
 };
 
 struct Scenario {

@@ -1777,7 +1777,7 @@ struct SlotPlan {
 class CampaignGenerator {
  public:
   CampaignGenerator(const World& world, const CampaignSpec& spec, size_t index, TrafficCollector* out)
-      : world_(world), spec_(spec), out_(out), rng_(DeriveSeed(world.seed, kKindCampaign, index)) {}
+      : world_(world), spec_(spec), out_(out), rng_(DeriveSeed(spec.operation_seed >= 0 ? static_cast<uint64_t>(spec.operation_seed) : world.seed, kKindCampaign, index)) {}
 
   void Run() {
     SetUpInfrastructure();
