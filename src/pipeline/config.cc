@@ -52,10 +52,27 @@ Setter Bool(const std::string& key, bool* out) {
   };
 }
 
+Setter Strings(const std::string& key, std::vector<std::string>* out) {
+  return [key, out](const toml::node& n) {
+    const toml::array* array = n.as_array();
+    if (array == nullptr) return TypeError(key, "an array of strings");
+    std::vector<std::string> values;
+    for (const auto& element : *array) {
+      if (!element.is_string() || element.value<std::string>()->empty()) {
+        return TypeError(key, "an array of non-empty strings");
+      }
+      values.push_back(*element.value<std::string>());
+    }
+    *out = std::move(values);
+    return Status::Ok();
+  };
+}
+
 std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
   auto& i = c->ingest;
   auto& w = c->weights;
   auto& p = c->policy;
+  auto& s = c->service;
   return {
       {"ingest",
        {{"max_line_bytes", Size("ingest.max_line_bytes", &i.max_line_bytes)},
@@ -93,6 +110,18 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
         {"new_account_hours", Double("weights.new_account_hours", &w.new_account_hours)},
         {"aged_account_days", Double("weights.aged_account_days", &w.aged_account_days)},
         {"timing_min_exchanges", Int("weights.timing_min_exchanges", &w.timing_min_exchanges)}}},
+      {"service",
+       {{"read_tokens", Strings("service.read_tokens", &s.read_tokens)},
+        {"write_tokens", Strings("service.write_tokens", &s.write_tokens)},
+        {"max_body_bytes", Size("service.max_body_bytes", &s.max_body_bytes)},
+        {"read_timeout_ms", Int("service.read_timeout_ms", &s.read_timeout_ms)},
+        {"write_timeout_ms", Int("service.write_timeout_ms", &s.write_timeout_ms)},
+        {"idle_timeout_ms", Int("service.idle_timeout_ms", &s.idle_timeout_ms)},
+        {"threads", Size("service.threads", &s.threads)},
+        {"keep_alive_max_requests", Size("service.keep_alive_max_requests", &s.keep_alive_max_requests)},
+        {"max_queue_events", Size("service.max_queue_events", &s.max_queue_events)},
+        {"max_errors", Size("service.max_errors", &s.max_errors)},
+        {"fsync", Bool("service.fsync", &s.fsync)}}},
   };
 }
 
@@ -101,6 +130,9 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
 Status EngineConfig::Validate() const {
   if (ingest.reorder_window_ms < 0) return Status::InvalidArgument("ingest.reorder_window_ms must be >= 0");
   if (ingest.dedup_window_ms < 0) return Status::InvalidArgument("ingest.dedup_window_ms must be >= 0");
+  for (int64_t timeout_ms : {service.read_timeout_ms, service.write_timeout_ms, service.idle_timeout_ms}) {
+    if (timeout_ms < 1) return Status::InvalidArgument("service timeouts must be >= 1 ms");
+  }
   DG_RETURN_IF_ERROR(weights.Validate());
   return policy.Validate();
 }
