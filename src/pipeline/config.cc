@@ -52,6 +52,14 @@ Setter Bool(const std::string& key, bool* out) {
   };
 }
 
+Setter String(const std::string& key, std::string* out) {
+  return [key, out](const toml::node& n) {
+    if (!n.is_string() || n.value<std::string>()->empty()) return TypeError(key, "a non-empty string");
+    *out = *n.value<std::string>();
+    return Status::Ok();
+  };
+}
+
 Setter Strings(const std::string& key, std::vector<std::string>* out) {
   return [key, out](const toml::node& n) {
     const toml::array* array = n.as_array();
@@ -121,7 +129,9 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
         {"keep_alive_max_requests", Size("service.keep_alive_max_requests", &s.keep_alive_max_requests)},
         {"max_queue_events", Size("service.max_queue_events", &s.max_queue_events)},
         {"max_errors", Size("service.max_errors", &s.max_errors)},
-        {"fsync", Bool("service.fsync", &s.fsync)}}},
+        {"fsync", Bool("service.fsync", &s.fsync)},
+        {"authz_account_header", String("service.authz_account_header", &s.authz_account_header)},
+        {"authz_retry_after_s", Int("service.authz_retry_after_s", &s.authz_retry_after_s)}}},
   };
 }
 
@@ -133,6 +143,7 @@ Status EngineConfig::Validate() const {
   for (int64_t timeout_ms : {service.read_timeout_ms, service.write_timeout_ms, service.idle_timeout_ms}) {
     if (timeout_ms < 1) return Status::InvalidArgument("service timeouts must be >= 1 ms");
   }
+  if (service.authz_retry_after_s < 0) return Status::InvalidArgument("service.authz_retry_after_s must be >= 0");
   DG_RETURN_IF_ERROR(weights.Validate());
   return policy.Validate();
 }

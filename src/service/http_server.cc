@@ -168,6 +168,15 @@ void HttpServer::InstallRoutes() {
   svr.Get(R"(/v1/accounts/([^/]+))", guarded(Scope::kRead, Route::kAccount, [service](const httplib::Request& req) {
             return service->GetAccount(req.matches[1].str());
           }));
+  svr.Get("/v1/authz", guarded(Scope::kRead, Route::kCheck, [service](const httplib::Request& req) {
+            // The first X-Forwarded-For entry is the original client; else X-Real-IP.
+            std::string ip = req.get_header_value("X-Forwarded-For");
+            ip = ip.substr(0, ip.find(','));
+            while (!ip.empty() && ip.front() == ' ') ip.erase(0, 1);
+            while (!ip.empty() && ip.back() == ' ') ip.pop_back();
+            if (ip.empty()) ip = req.get_header_value("X-Real-IP");
+            return service->Authz(req.get_header_value(service->authz_account_header().c_str()), ip);
+          }));
   svr.Get("/v1/campaigns", guarded(Scope::kRead, Route::kCampaigns, [service](const httplib::Request&) {
             return service->GetCampaigns();
           }));

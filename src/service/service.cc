@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <future>
 
 #include "common/json_writer.h"
@@ -477,11 +478,59 @@ HttpAnswer DecisionService::Check(std::string_view body, std::string_view conten
   for (const char* key : {"ip", "client_fp", "org_id"}) {
     if (!OptionalString(obj, key, &ignored, &error)) return error;
   }
-  const auto decision = table_.Lookup(account_id);
-  const auto override = overrides_.Find(account_id, decision != nullptr ? decision->campaign : std::string_view());
-  const Action action = override ? override->action : (decision != nullptr ? decision->action : Action::kAllow);
-  checks_by_action_[static_cast<size_t>(action)].fetch_add(1, std::memory_order_relaxed);
-  return HttpAnswer{200, CheckJson(account_id, decision.get(), override)};
+  const Verdict v = Decide(account_id);
+  return HttpAnswer{200, CheckJson(account_id, v.decision.get(), v.override)};
+}
+
+DecisionService::Verdict DecisionService::Decide(std::string_view account_id) {
+  Verdict v;
+  v.decision = table_.Lookup(account_id);
+  v.override = overrides_.Find(account_id, v.decision != nullptr ? v.decision->campaign : std::string_view());
+  v.action = v.override ? v.override->action : (v.decision != nullptr ? v.decision->action : Action::kAllow);
+  checks_by_action_[static_cast<size_t>(v.action)].fetch_add(1, std::memory_order_relaxed);
+  return v;
+}
+
+std::string DecisionService::authz_account_header() const {
+  std::lock_guard lock(config_mu_);
+  return config_.service.authz_account_header;
+}
+
+HttpAnswer DecisionService::Authz(std::string_view account_id, std::string_view client_ip) {
+  // The client address is not used for the decision yet (as in Check); a
+  // bound keeps a hostile header out of the answer.
+  (void)client_ip;
+  if (account_id.empty()) return ErrorAnswer(401, "no account header");
+  if (account_id.size() > kMaxIdBytes) return ErrorAnswer(400, "account id is too long");
+  const Verdict v = Decide(account_id);
+  int64_t retry_after_s = 0;
+  {
+    std::lock_guard lock(config_mu_);
+    retry_after_s = config_.service.authz_retry_after_s;
+  }
+  HttpAnswer a;
+  a.body = CheckJson(account_id, v.decision.get(), v.override);
+  a.headers.emplace_back("X-DistillGuard-Action", std::string(ActionName(v.action)));
+  char score[32];
+  std::snprintf(score, sizeof(score), "%.4f", v.decision != nullptr ? v.decision->score : 0.0);
+  a.headers.emplace_back("X-DistillGuard-Score", score);
+  switch (v.action) {
+    case Action::kAllow:
+    case Action::kMonitor:
+      a.status = 204;
+      a.body.clear();  // 204 carries no body
+      break;
+    case Action::kThrottle:
+      a.status = 429;
+      a.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+      break;
+    case Action::kChallenge:
+    case Action::kBlock:
+      a.status = 403;
+      a.headers.emplace_back("X-DistillGuard-Reason", v.action == Action::kChallenge ? "challenge" : "block");
+      break;
+  }
+  return a;
 }
 
 HttpAnswer DecisionService::GetAccount(std::string_view account_id) {

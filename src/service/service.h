@@ -46,6 +46,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -102,6 +103,14 @@ class DecisionService {
   HttpAnswer PostEvents(std::string_view body, std::string_view content_type);
   // POST /v1/check.
   HttpAnswer Check(std::string_view body, std::string_view content_type);
+  // GET /v1/authz, for nginx `auth_request` and similar: the same decision
+  // as Check for the account named by a header, as a status: 204 serve
+  // (allow, monitor), 429 with Retry-After (throttle), 403 with an
+  // X-DistillGuard-Reason header (challenge, block), 401 without an account.
+  HttpAnswer Authz(std::string_view account_id, std::string_view client_ip);
+  // The header GET /v1/authz reads the account from.
+  std::string authz_account_header() const;
+
   // GET /v1/accounts/{id}.
   HttpAnswer GetAccount(std::string_view account_id);
   // GET /v1/campaigns.
@@ -134,6 +143,13 @@ class DecisionService {
   };
 
   explicit DecisionService(ServeOptions options);
+  struct Verdict {
+    std::shared_ptr<const PublishedDecision> decision;  // nullptr: never seen
+    std::optional<Override> override;
+    Action action = Action::kAllow;
+  };
+  // What a check answers for `account_id`; counts it in the metrics.
+  Verdict Decide(std::string_view account_id);
   // Engine thread only.
   void EngineLoop();
   void ProcessOnEngine(const Event& event);

@@ -230,3 +230,50 @@ TEST(DecisionServiceTest, ReloadRebuildsWithTheNewPolicyOrKeepsTheOld) {
 
 }  // namespace
 }  // namespace dg
+
+namespace dg {
+namespace {
+
+std::string Header(const HttpAnswer& a, const std::string& name) {
+  for (const auto& [k, v] : a.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+TEST(DecisionServiceTest, AuthzMapsActionsToStatuses) {
+  auto s = OpenService("");
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(s->PostEvents(Join(Stream()), "application/x-ndjson").status, 200);
+  s->Drain();
+  EXPECT_EQ(s->Authz("", "203.0.113.1").status, 401);
+  const HttpAnswer customer = s->Authz("customer", "");
+  EXPECT_EQ(customer.status, 204);
+  EXPECT_TRUE(customer.body.empty());
+  EXPECT_EQ(Header(customer, "X-DistillGuard-Action"), CheckAction(*s, "customer"));
+  const HttpAnswer attacker = s->Authz("attacker", "203.0.113.1");
+  const std::string action = CheckAction(*s, "attacker");
+  EXPECT_EQ(attacker.status, action == "throttle" ? 429 : 403) << action;
+  const auto set = [&](const char* a) {
+    ASSERT_EQ(s->SetOverride(OverrideKind::kAccount, "customer",
+                             std::string(R"({"action":")") + a + R"(","by":"t","reason":"r"})", "application/json")
+                  .status,
+              200);
+  };
+  set("throttle");
+  HttpAnswer a = s->Authz("customer", "");
+  EXPECT_EQ(a.status, 429);
+  EXPECT_EQ(Header(a, "Retry-After"), "60");
+  set("challenge");
+  a = s->Authz("customer", "");
+  EXPECT_EQ(a.status, 403);
+  EXPECT_EQ(Header(a, "X-DistillGuard-Reason"), "challenge");
+  set("block");
+  EXPECT_EQ(Header(s->Authz("customer", ""), "X-DistillGuard-Reason"), "block");
+  set("monitor");
+  EXPECT_EQ(s->Authz("customer", "").status, 204);
+  EXPECT_EQ(s->Authz("never-seen", "").status, 204);
+}
+
+}  // namespace
+}  // namespace dg

@@ -106,6 +106,19 @@ try:
     check(srv.request("GET", "/metrics", token="reader-2")[0] == 200, "new read token refused after reload")
     status, r = srv.json("GET", "/v1/accounts/a2", token="reader-2")
     check(status == 200 and r["exchanges"] == 5, "state lost by reload %s" % r)
+    # nginx auth_request style: the account from a header, the action as a status.
+    status, h, body = srv.request("GET", "/v1/authz", headers={"X-Account-Id": "a2", "X-Forwarded-For":
+                                                              "198.51.100.9, 10.0.0.1"}, token="reader-2")
+    check(status == 204 and h.get("X-DistillGuard-Action") in ("allow", "monitor"), "authz %d %s" % (status, h))
+    check(srv.request("GET", "/v1/authz", token="reader-2")[0] == 401, "authz without account header")
+    check(srv.request("GET", "/v1/authz", headers={"X-Account-Id": "a2"})[0] == 401, "authz without token")
+    srv.json("POST", "/v1/accounts/a2/override", {"action": "throttle", "by": "alice", "reason": "x"}, token=WRITE)
+    status, h, body = srv.request("GET", "/v1/authz", headers={"X-Account-Id": "a2"}, token="reader-2")
+    check(status == 429 and h.get("Retry-After") == "60" and "error" not in json.loads(body), "authz throttle %d %s" % (status, h))
+    srv.json("POST", "/v1/accounts/a2/override", {"action": "challenge", "by": "alice", "reason": "x"}, token=WRITE)
+    status, h, body = srv.request("GET", "/v1/authz", headers={"X-Account-Id": "a2"}, token="reader-2")
+    check(status == 403 and h.get("X-DistillGuard-Reason") == "challenge", "authz challenge %d %s" % (status, h))
+    srv.json("POST", "/v1/accounts/a2/override", {"action": "clear", "by": "alice", "reason": "x"}, token=WRITE)
     # Metrics: the families an operator graphs.
     m = srv.metrics(token="reader-2")
     for key in ["dg_events_accepted_total", "dg_events_rejected_total", 'dg_decisions_total{action="allow"}',
@@ -115,6 +128,7 @@ try:
         check(key in m, "metric %s missing" % key)
     check(m.get("dg_events_accepted_total") == 7 and m.get("dg_events_rejected_total") == 1, "event counters %s" % m)
     check(m.get('dg_checks_total{action="block"}') == 1, "check counters")
+    check(m.get('dg_checks_total{action="throttle"}') == 1, "authz counted with the checks")
     check(m.get("dg_process_resident_memory_bytes", 0) > 0, "memory gauge")
 finally:
     code = srv.stop()
