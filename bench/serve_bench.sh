@@ -5,6 +5,11 @@
 # for docs/benchmarks.md.
 #
 #   bench/serve_bench.sh [SECONDS=15] [INGEST_RATE=20000] [CONNECTIONS="1 8 32 64"] [WORKDIR=build/bench_serve]
+#
+# DG_BENCH_NICE=-10 runs the server and wrk at that niceness (needs root): on
+# a machine shared with other work it measures the service rather than the
+# scheduler's queue. The ingestion driver stays at the default niceness (in
+# production the gateway is another machine). docs/benchmarks.md says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-15}"
@@ -12,6 +17,7 @@ rate="${2:-20000}"
 conns="${3:-1 8 32 64}"
 work="${4:-build/bench_serve}"
 bin=build/distillguard
+n="nice -n ${DG_BENCH_NICE:-0}"
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install wrk)" >&2; exit 2; }
 rm -rf "$work"
 mkdir -p "$work"
@@ -22,7 +28,7 @@ python3 -c 'import json,sys; [print(json.loads(l)["account_id"]) for l in open(s
   "$work/sim/labels.jsonl" >"$work/accounts.txt"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin" serve --listen "127.0.0.1:$port" --state "$work/state" --quiet &
+$n "$bin" serve --listen "127.0.0.1:$port" --state "$work/state" --quiet &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
@@ -49,7 +55,7 @@ run() {
     local ipid=$!
     sleep 1
   fi
-  wrk -t1 -c"$c" -d"${secs}s" -s bench/check.lua "http://127.0.0.1:$port/v1/check" -- "$work/accounts.txt" \
+  $n wrk -t1 -c"$c" -d"${secs}s" -s bench/check.lua "http://127.0.0.1:$port/v1/check" -- "$work/accounts.txt" \
     | tail -1 >"$work/wrk_${c}_${ingest}.json"
   if [ "$ingest" -gt 0 ]; then wait "$ipid"; ing=$(cat "$work/ingest_$c.json"); fi
   python3 - "$c" "$ingest" "$(cat "$work/wrk_${c}_${ingest}.json")" "$ing" <<'PY'
@@ -64,4 +70,14 @@ PY
 }
 run 32 0
 for c in $conns; do run "$c" "$rate"; done
-curl -s "http://127.0.0.1:$port/metrics" | grep -E '^dg_(events_accepted_total|events_processed_total|process_resident_memory_bytes|accounts) ' >&2
+curl -s "http://127.0.0.1:$port/metrics" >"$work/metrics.txt"
+grep -E '^dg_(events_accepted_total|events_processed_total|process_resident_memory_bytes|accounts) ' "$work/metrics.txt" >&2
+# Server-side time of the checks (request read -> answer ready), all runs.
+python3 - "$work/metrics.txt" <<'PY' >&2
+import re, sys
+b = {float(m.group(1)) if m.group(1) != "+Inf" else float("inf"): int(m.group(2)) for m in
+     re.finditer(r'dg_request_duration_seconds_bucket\{route="check",le="([^"]+)"\} (\d+)', open(sys.argv[1]).read())}
+total = b[float("inf")]
+print("server-side check time: " + ", ".join("%.3f%% <= %g us" % (100.0 * n / total, le * 1e6)
+                                             for le, n in sorted(b.items()) if le <= 1e-3))
+PY

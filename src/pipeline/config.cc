@@ -130,6 +130,7 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
         {"max_queue_events", Size("service.max_queue_events", &s.max_queue_events)},
         {"max_errors", Size("service.max_errors", &s.max_errors)},
         {"fsync", Bool("service.fsync", &s.fsync)},
+        {"background_nice", Int("service.background_nice", &s.background_nice)},
         {"authz_account_header", String("service.authz_account_header", &s.authz_account_header)},
         {"authz_retry_after_s", Int("service.authz_retry_after_s", &s.authz_retry_after_s)}}},
   };
@@ -142,6 +143,9 @@ Status EngineConfig::Validate() const {
   if (ingest.dedup_window_ms < 0) return Status::InvalidArgument("ingest.dedup_window_ms must be >= 0");
   for (int64_t timeout_ms : {service.read_timeout_ms, service.write_timeout_ms, service.idle_timeout_ms}) {
     if (timeout_ms < 1) return Status::InvalidArgument("service timeouts must be >= 1 ms");
+  }
+  if (service.background_nice < 0 || service.background_nice > 19) {
+    return Status::InvalidArgument("service.background_nice must be in [0, 19]");
   }
   if (service.authz_retry_after_s < 0) return Status::InvalidArgument("service.authz_retry_after_s must be >= 0");
   DG_RETURN_IF_ERROR(weights.Validate());

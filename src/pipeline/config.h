@@ -36,6 +36,7 @@ struct ServiceOptions {
   size_t max_queue_events = size_t{1} << 20;   // accepted events waiting for the engine; posts wait beyond
   size_t max_errors = 1000;                  // per-line errors listed in one /v1/events answer
   bool fsync = true;                         // fsync the event log on every commit (power-loss safe)
+  int64_t background_nice = 10;              // ingest and engine threads run this much nicer than HTTP threads
   std::string authz_account_header = "X-Account-Id";  // GET /v1/authz: header naming the account
   int64_t authz_retry_after_s = 60;          // Retry-After of a throttled /v1/authz answer
 };

@@ -48,6 +48,7 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
   EXPECT_EQ(sv.max_queue_events, sd.max_queue_events);
   EXPECT_EQ(sv.max_errors, sd.max_errors);
   EXPECT_EQ(sv.fsync, sd.fsync);
+  EXPECT_EQ(sv.background_nice, sd.background_nice);
   EXPECT_EQ(sv.authz_account_header, sd.authz_account_header);
   EXPECT_EQ(sv.authz_retry_after_s, sd.authz_retry_after_s);
 }

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -30,14 +31,20 @@ constexpr size_t kAuditListed = 100;
 // Digits of a score in answers (as in accounts.jsonl).
 constexpr int kScoreDecimals = 4;
 
-// Niceness of the ingest and engine threads: above the HTTP threads', so
-// that checks keep their latency while a batch is decoded or processed.
-constexpr int kBackgroundNice = 10;
-
-void LowerThisThreadsPriority() {
-  // Linux applies setpriority to one thread when given its tid. Raising the
-  // nice value never needs privileges; failure only costs latency.
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kBackgroundNice);
+// The ingest and engine threads run nicer than the HTTP threads
+// (service.background_nice), so that checks keep their latency while a
+// batch is decoded or processed.
+void LowerThisThreadsPriority(int64_t offset) {
+  if (offset <= 0) return;
+  // Linux applies {get,set}priority to one thread when given its tid; the
+  // offset is relative to the process's niceness. Raising the nice value
+  // never needs privileges; failure only costs check latency.
+  const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+  errno = 0;
+  const int current = getpriority(PRIO_PROCESS, tid);
+  if (current == -1 && errno != 0) return;
+  constexpr int kMaxNice = 19;
+  (void)setpriority(PRIO_PROCESS, tid, static_cast<int>(std::min<int64_t>(kMaxNice, current + offset)));
 }
 
 int64_t WallClockMs() {
@@ -270,7 +277,7 @@ void DecisionService::PublishCounters() {
 }
 
 void DecisionService::IngestLoop() {
-  LowerThisThreadsPriority();
+  LowerThisThreadsPriority(options_.config.service.background_nice);
   while (true) {
     IngestJob* job = nullptr;
     {
@@ -285,7 +292,7 @@ void DecisionService::IngestLoop() {
 }
 
 void DecisionService::EngineLoop() {
-  LowerThisThreadsPriority();
+  LowerThisThreadsPriority(options_.config.service.background_nice);
   std::deque<Item> batch;
   // Campaign rows may be costly to build: count them at most this often.
   constexpr auto kCountersInterval = std::chrono::milliseconds(500);
