@@ -85,6 +85,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Bind(DecisionService* service, c
                                    " without tokens: configure service.read_tokens/write_tokens or " +
                                    kWriteTokensEnv);
   }
+  if (!IsLoopback(address.host)) service->RequireTokens();
   std::unique_ptr<HttpServer> s(new HttpServer(service));
   httplib::Server& svr = *s->server_;
   const size_t threads = o.threads;

@@ -633,6 +633,9 @@ HttpAnswer DecisionService::Reload() {
   auto loaded = LoadConfigFile(options_.config_path);
   if (!loaded.ok()) return ErrorAnswer(400, "config not reloaded: " + loaded.status().message());
   EngineConfig next = std::move(loaded).value();
+  if (require_tokens_.load() && TokenSet::FromOptions(next.service).open()) {
+    return ErrorAnswer(400, "config not reloaded: it has no token, and the service listens beyond loopback");
+  }
   auto status = std::make_shared<Status>();
   // Replaying on the engine thread, behind the events already queued, keeps
   // the invariant that only that thread touches the engine.

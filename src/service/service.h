@@ -96,6 +96,9 @@ class DecisionService {
   DecisionService& operator=(const DecisionService&) = delete;
 
   Scope Authorize(std::string_view authorization_header) const;
+  // Set when listening beyond loopback: then a reload that would leave the
+  // service without any token is refused.
+  void RequireTokens() { require_tokens_.store(true); }
 
   // POST /v1/events. `content_type`: application/x-ndjson (also
   // application/jsonl, application/ndjson, text/plain) for one event per
@@ -223,6 +226,7 @@ class DecisionService {
   std::atomic<int64_t> accounts_{0};
   std::atomic<int64_t> campaigns_{0};
   std::atomic<int64_t> reloads_{0};
+  std::atomic<bool> require_tokens_{false};
   std::atomic<uint64_t> http_4xx_{0};
   std::atomic<uint64_t> http_5xx_{0};
   std::array<LatencyHistogram, static_cast<size_t>(Route::kCount)> latency_;

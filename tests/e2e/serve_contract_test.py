@@ -2,7 +2,7 @@
 every endpoint's answer shape, bearer auth (401 without a valid token, 403 for
 a read token on a write endpoint, /healthz open), overrides recorded with who
 and why, config reload, metrics."""
-import json, os
+import json, os, signal, time
 from harness import *
 from serve_harness import Server
 
@@ -119,13 +119,24 @@ try:
     status, h, body = srv.request("GET", "/v1/authz", headers={"X-Account-Id": "a2"}, token="reader-2")
     check(status == 403 and h.get("X-DistillGuard-Reason") == "challenge", "authz challenge %d %s" % (status, h))
     srv.json("POST", "/v1/accounts/a2/override", {"action": "clear", "by": "alice", "reason": "x"}, token=WRITE)
+    # SIGHUP reloads too.
+    with open(config, "w") as f:
+        f.write('[service]\nread_tokens = ["reader-3"]\n[policy]\nmin_exchanges = 5\n')
+    srv.proc.send_signal(signal.SIGHUP)
+    for _ in range(600):
+        if srv.request("GET", "/metrics", token="reader-3")[0] == 200:
+            break
+        time.sleep(0.1)
+    check(srv.request("GET", "/metrics", token="reader-3")[0] == 200, "SIGHUP did not reload the tokens")
+    check(srv.request("GET", "/metrics", token="reader-2")[0] == 401, "old token valid after SIGHUP")
     # Metrics: the families an operator graphs.
-    m = srv.metrics(token="reader-2")
+    m = srv.metrics(token="reader-3")
     for key in ["dg_events_accepted_total", "dg_events_rejected_total", 'dg_decisions_total{action="allow"}',
                 'dg_checks_total{action="block"}', "dg_campaigns", "dg_accounts", "dg_process_resident_memory_bytes",
                 'dg_request_duration_seconds_bucket{route="check",le="0.001"}',
                 'dg_request_duration_seconds_count{route="events"}', "dg_reloads_total"]:
         check(key in m, "metric %s missing" % key)
+    check(m.get("dg_reloads_total") == 2, "reloads counted %s" % m.get("dg_reloads_total"))
     check(m.get("dg_events_accepted_total") == 7 and m.get("dg_events_rejected_total") == 1, "event counters %s" % m)
     check(m.get('dg_checks_total{action="block"}') == 1, "check counters")
     check(m.get('dg_checks_total{action="throttle"}') == 1, "authz counted with the checks")
@@ -135,7 +146,8 @@ finally:
     err = srv.proc.stderr.read().decode(errors="replace")
 check(code == 0, "SIGTERM exit status %s" % code)
 check("stopped" in err, "no graceful stop message: %s" % err[-300:])
-check(READ not in err and WRITE not in err and "reader-2" not in err, "a token was printed")
+check(READ not in err and WRITE not in err and "reader-2" not in err and "reader-3" not in err, "a token was printed")
+check("reload" in err, "SIGHUP reload not reported: %s" % err[-300:])
 
 # Listening beyond loopback without tokens is refused.
 p = run(["serve", "--listen", "0.0.0.0:0"], timeout=60)
