@@ -217,9 +217,13 @@ Status DecisionService::RebuildEngine(const EngineConfig& config) {
   events_duplicate_.store(0);
   events_late_.store(0);
   const int64_t before = applied_seq_;
-  DG_RETURN_IF_ERROR(ReplayInto(0));
+  publish_each_event_ = false;  // one publish per account at the end is enough
+  const Status replayed = ReplayInto(0);
+  publish_each_event_ = true;
+  DG_RETURN_IF_ERROR(replayed);
   replayed_events_ = applied_seq_ - before;
-  table_.Clear();
+  // Entries are overwritten, never cleared first: during a reload checks keep
+  // getting the old decisions instead of "never seen, allow".
   PublishAll();
   PublishCounters();
   replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -248,6 +252,7 @@ void DecisionService::ProcessOnEngine(const Event& event) {
   last_ts_ms_ = last_ts_ms_ == kNoTime ? event.ts_ms : std::max(last_ts_ms_, event.ts_ms);
   engine_->Process(event);
   events_processed_.fetch_add(1, std::memory_order_relaxed);
+  if (!publish_each_event_) return;
   if (const AccountRecord* record = engine_->Find(event.account_id); record != nullptr) PublishAccount(*record);
 }
 

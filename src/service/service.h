@@ -206,6 +206,7 @@ class DecisionService {
   std::unique_ptr<RequestIdDedup> dedup_;
   int64_t applied_seq_ = 0;   // last log entry the engine has seen
   int64_t last_ts_ms_ = kNoTime;
+  bool publish_each_event_ = true;  // off while replaying
   std::string replay_buffer_;
   std::thread engine_thread_;
 
