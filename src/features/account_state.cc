@@ -1,5 +1,7 @@
 #include "features/account_state.h"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 
 #include <cmath>
@@ -216,6 +218,70 @@ AccountSummary AccountState::Summary(int64_t now_ms) const {
   s.anonymised_share = Share(anonymised, ip_typed_);
   s.country_mismatch_share = Share(country_mismatch_, country_compared_);
   return s;
+}
+
+}  // namespace dg
+
+namespace dg {
+
+AccountSummary PoolSummaries(const std::vector<AccountSummary>& members) {
+  AccountSummary pooled;
+  if (members.empty()) return pooled;
+  double total = 0;
+  std::array<int64_t, 6> tiers{};  // indexed by Tier
+  int64_t verified = 0;
+  int64_t unverified = 0;
+  int64_t with_org = 0;
+  std::vector<int64_t> ages;
+  const auto pool = [&](double AccountSummary::*field, const AccountSummary& m, double w) { pooled.*field += m.*field * w; };
+  for (const AccountSummary& m : members) {
+    const auto w = static_cast<double>(m.exchanges);
+    total += w;
+    pooled.exchanges += m.exchanges;
+    if (m.first_ts_ms != kNoTime && (pooled.first_ts_ms == kNoTime || m.first_ts_ms < pooled.first_ts_ms)) {
+      pooled.first_ts_ms = m.first_ts_ms;
+    }
+    pooled.last_ts_ms = std::max(pooled.last_ts_ms, m.last_ts_ms);
+    for (auto field : {&AccountSummary::single_turn_share, &AccountSummary::multi_turn_share,
+                       &AccountSummary::tools_offered_share, &AccountSummary::tool_result_share,
+                       &AccountSummary::large_max_tokens_share, &AccountSummary::thinking_share,
+                       &AccountSummary::logprobs_share, &AccountSummary::multi_n_share, &AccountSummary::coercion_share,
+                       &AccountSummary::rubric_share, &AccountSummary::anonymised_share,
+                       &AccountSummary::country_mismatch_share, &AccountSummary::mean_max_tokens}) {
+      pool(field, m, w);
+    }
+    for (size_t i = 0; i < kCapabilityCount; ++i) pooled.capability_share[i] += m.capability_share[i] * w;
+    for (size_t i = 0; i < kIpTypeCount; ++i) pooled.ip_type_share[i] += m.ip_type_share[i] * w;
+    ++tiers[static_cast<size_t>(m.tier)];
+    verified += m.phone_verified == TriBool::kTrue ? 1 : 0;
+    unverified += m.phone_verified == TriBool::kFalse ? 1 : 0;
+    with_org += m.has_org ? 1 : 0;
+    if (m.age_at_first_use_ms >= 0) ages.push_back(m.age_at_first_use_ms);
+    pooled.has_account_facts |= m.has_account_facts;
+  }
+  if (total > 0) {
+    for (auto field : {&AccountSummary::single_turn_share, &AccountSummary::multi_turn_share,
+                       &AccountSummary::tools_offered_share, &AccountSummary::tool_result_share,
+                       &AccountSummary::large_max_tokens_share, &AccountSummary::thinking_share,
+                       &AccountSummary::logprobs_share, &AccountSummary::multi_n_share, &AccountSummary::coercion_share,
+                       &AccountSummary::rubric_share, &AccountSummary::anonymised_share,
+                       &AccountSummary::country_mismatch_share, &AccountSummary::mean_max_tokens}) {
+      pooled.*field /= total;
+    }
+    for (double& v : pooled.capability_share) v /= total;
+    for (double& v : pooled.ip_type_share) v /= total;
+  }
+  pooled.tier = static_cast<Tier>(std::max_element(tiers.begin(), tiers.end()) - tiers.begin());
+  if (verified + unverified > 0) pooled.phone_verified = verified >= unverified ? TriBool::kTrue : TriBool::kFalse;
+  pooled.has_org = 2 * with_org > static_cast<int64_t>(members.size());
+  if (!ages.empty()) {
+    auto mid = ages.begin() + static_cast<std::ptrdiff_t>(ages.size() / 2);
+    std::nth_element(ages.begin(), mid, ages.end());
+    pooled.age_at_first_use_ms = *mid;
+  }
+  pooled.hour_entropy = 0;
+  pooled.gap_cv = -1;
+  return pooled;
 }
 
 }  // namespace dg

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "classify/classifier.h"
 #include "features/window.h"
@@ -150,6 +151,15 @@ class AccountState {
   int64_t country_compared_ = 0;
   int64_t country_mismatch_ = 0;
 };
+
+// The summary of a group of accounts (a campaign's core) as if it were one
+// account: shares are pooled over all the group's exchanges (so a group of
+// accounts with a few exchanges each is judged on all of them, without the
+// per-account shrinkage), sign-up facts are the members' majority (tier,
+// phone verification, organisation) and median (age at first use). Timing
+// is left out (hour_entropy 0, gap_cv -1): a group of accounts is spread
+// over the clock by its number, not by automation.
+AccountSummary PoolSummaries(const std::vector<AccountSummary>& members);
 
 // The network prefix an address belongs to for linkage and diversity: IPv4
 // /24 or IPv6 /48, as text ("203.0.113.0/24"); empty for an unparseable address.

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -81,7 +82,42 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
   auto& w = c->weights;
   auto& p = c->policy;
   auto& s = c->service;
+  auto& l = c->linkage;
+  std::map<std::string, Setter> linkage = {
+      {"enabled", Bool("linkage.enabled", &l.enabled)},
+      {"edge_threshold", Double("linkage.edge_threshold", &l.edge_threshold)},
+      {"edge_min_families", Int("linkage.edge_min_families", &l.edge_min_families)},
+      {"common_accounts", Int("linkage.common_accounts", &l.common_accounts)},
+      {"common_damping", Double("linkage.common_damping", &l.common_damping)},
+      {"min_campaign_accounts", Int("linkage.min_campaign_accounts", &l.min_campaign_accounts)},
+      {"campaign_bias", Double("linkage.campaign_bias", &l.campaign_bias)},
+      {"campaign_pooled_score", Double("linkage.campaign_pooled_score", &l.campaign_pooled_score)},
+      {"campaign_mean_score", Double("linkage.campaign_mean_score", &l.campaign_mean_score)},
+      {"campaign_suspicious_share", Double("linkage.campaign_suspicious_share", &l.campaign_suspicious_share)},
+      {"campaign_signup_burst", Double("linkage.campaign_signup_burst", &l.campaign_signup_burst)},
+      {"campaign_size", Double("linkage.campaign_size", &l.campaign_size)},
+      {"campaign_verified_org", Double("linkage.campaign_verified_org", &l.campaign_verified_org)},
+      {"suspicious_score", Double("linkage.suspicious_score", &l.suspicious_score)},
+      {"seed_min_exchanges", Int("linkage.seed_min_exchanges", &l.seed_min_exchanges)},
+      {"attach_weight", Double("linkage.attach_weight", &l.attach_weight)},
+      {"core_median_share", Double("linkage.core_median_share", &l.core_median_share)},
+      {"protect_below_score", Double("linkage.protect_below_score", &l.protect_below_score)},
+      {"protect_min_exchanges", Int("linkage.protect_min_exchanges", &l.protect_min_exchanges)},
+      {"max_keys", Size("linkage.max_keys", &l.max_keys)},
+      {"seen_once_capacity", Size("linkage.seen_once_capacity", &l.seen_once_capacity)},
+  };
+  for (size_t k = 0; k < kLinkKindCount; ++k) {
+    const std::string name = "weight_" + std::string(LinkKindName(static_cast<LinkKind>(k)));
+    linkage.emplace(name, Double("linkage." + name, &l.kind_weight[k]));
+  }
+  for (size_t f = 0; f < kLinkFamilyCount; ++f) {
+    std::string family(LinkFamilyName(static_cast<LinkFamily>(f)));
+    std::replace(family.begin(), family.end(), '-', '_');
+    const std::string name = "cap_" + family;
+    linkage.emplace(name, Double("linkage." + name, &l.family_cap[f]));
+  }
   return {
+      {"linkage", std::move(linkage)},
       {"ingest",
        {{"max_line_bytes", Size("ingest.max_line_bytes", &i.max_line_bytes)},
         {"reorder_window_ms", Int("ingest.reorder_window_ms", &i.reorder_window_ms)},
@@ -149,6 +185,7 @@ Status EngineConfig::Validate() const {
   }
   if (service.authz_retry_after_s < 0) return Status::InvalidArgument("service.authz_retry_after_s must be >= 0");
   DG_RETURN_IF_ERROR(weights.Validate());
+  DG_RETURN_IF_ERROR(linkage.Validate());
   return policy.Validate();
 }
 

@@ -14,6 +14,7 @@
 
 #include "common/status.h"
 #include "ingest/source.h"
+#include "linkage/linker.h"
 #include "scoring/policy.h"
 #include "scoring/scorer.h"
 
@@ -46,6 +47,7 @@ struct EngineConfig {
   ScoringWeights weights;
   PolicyConfig policy;
   ServiceOptions service;
+  LinkageConfig linkage;
 
   Status Validate() const;
 };

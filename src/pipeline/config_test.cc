@@ -20,6 +20,29 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
   EXPECT_DOUBLE_EQ(c.policy.block, defaults.policy.block);
   EXPECT_EQ(c.policy.min_exchanges, defaults.policy.min_exchanges);
   EXPECT_EQ(c.policy.sticky, defaults.policy.sticky);
+  const LinkageConfig& l = c.linkage;
+  const LinkageConfig& ld = defaults.linkage;
+  EXPECT_EQ(l.enabled, ld.enabled);
+  for (size_t k = 0; k < kLinkKindCount; ++k) EXPECT_DOUBLE_EQ(l.kind_weight[k], ld.kind_weight[k]) << k;
+  for (size_t f = 0; f < kLinkFamilyCount; ++f) EXPECT_DOUBLE_EQ(l.family_cap[f], ld.family_cap[f]) << f;
+  for (auto [got, want] :
+       {std::pair{l.edge_threshold, ld.edge_threshold}, {l.common_damping, ld.common_damping},
+        {l.suspicious_score, ld.suspicious_score}, {l.attach_weight, ld.attach_weight},
+        {l.core_median_share, ld.core_median_share}, {l.campaign_bias, ld.campaign_bias},
+        {l.campaign_pooled_score, ld.campaign_pooled_score}, {l.campaign_mean_score, ld.campaign_mean_score},
+        {l.campaign_suspicious_share, ld.campaign_suspicious_share},
+        {l.campaign_signup_burst, ld.campaign_signup_burst}, {l.campaign_size, ld.campaign_size},
+        {l.campaign_verified_org, ld.campaign_verified_org}, {l.protect_below_score, ld.protect_below_score}}) {
+    EXPECT_DOUBLE_EQ(got, want);
+  }
+  for (auto [got, want] : {std::pair{l.edge_min_families, ld.edge_min_families},
+                           {l.common_accounts, ld.common_accounts}, {l.min_campaign_accounts, ld.min_campaign_accounts},
+                           {l.seed_min_exchanges, ld.seed_min_exchanges},
+                           {l.protect_min_exchanges, ld.protect_min_exchanges}}) {
+    EXPECT_EQ(got, want);
+  }
+  EXPECT_EQ(l.max_keys, ld.max_keys);
+  EXPECT_EQ(l.seen_once_capacity, ld.seen_once_capacity);
   const ScoringWeights& w = c.weights;
   const ScoringWeights& d = defaults.weights;
   for (auto [got, want] : {std::pair{w.bias, d.bias}, {w.coercion, d.coercion}, {w.rubric, d.rubric},

@@ -1,11 +1,32 @@
 #include "pipeline/engine.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/json_writer.h"
+
 namespace dg {
 
 Engine::Engine(const EngineConfig& config, std::unique_ptr<PromptClassifier> classifier)
-    : config_(config), classifier_(std::move(classifier)), scorer_(config.weights), policy_(config.policy) {}
+    : config_(config),
+      classifier_(std::move(classifier)),
+      scorer_(config.weights),
+      policy_(config.policy),
+      linker_(config.linkage, config.policy) {
+  linker_.SetPooledScorer([this](const std::vector<uint32_t>& members) {
+    std::vector<AccountSummary> summaries;
+    summaries.reserve(members.size());
+    for (uint32_t m : members) summaries.push_back(accounts_[m]->state.Summary(now_ms_));
+    return scorer_.Score(PoolSummaries(summaries));
+  });
+}
 
 namespace {
+
+// Linkage evidence strings per account row, and per campaign.
+constexpr size_t kAccountEvidence = 3;
+constexpr size_t kCampaignEvidence = 8;
 
 // Compiling the classifier's pattern database is the slowest step of start-up,
 // so every engine in a process clones one compiled prototype (clones share
@@ -39,13 +60,26 @@ Decision Engine::Process(const Event& event) {
   if (inserted) {
     accounts_.push_back(std::make_unique<AccountRecord>());
     accounts_.back()->account_id = event.account_id;
+    accounts_.back()->index = static_cast<uint32_t>(accounts_.size() - 1);
   }
   AccountRecord& record = *accounts_[it->second];
 
   record.state.ObserveRequest(event, prompt_class);
   const AccountSummary summary = record.state.Summary(event.ts_ms);
-  record.score = scorer_.Score(summary);
-  record.action = policy_.Decide(record.score, summary.exchanges, record.action);
+  record.own_score = scorer_.Score(summary);
+  const LinkOutcome link = linker_.Observe(record.index, event, record.own_score, summary);
+  for (const Escalation& escalation : linker_.TakeEscalations()) ApplyEscalation(escalation, record.index);
+  record.score = record.own_score;
+  record.action = policy_.Decide(record.own_score, summary.exchanges, record.action);
+  if (link.propagate) {
+    // The campaign's action applies from the account's first exchange: the
+    // evidence is the cluster's, not this account's few exchanges.
+    record.score = std::max(record.score, link.campaign_score);
+    if (link.campaign_action > record.action) {
+      record.action = link.campaign_action;
+      ++counters_.propagated;
+    }
+  }
   if (IsActioned(record.action) && record.first_action_ts_ms == kNoTime) {
     record.first_action_ts_ms = event.ts_ms;
     // This exchange is the first one refused: the ones before it were served.
@@ -61,6 +95,26 @@ Decision Engine::Process(const Event& event) {
   return Decision{record.action, record.score};
 }
 
+void Engine::ApplyEscalation(const Escalation& escalation, uint32_t current) {
+  const double campaign_score = linker_.campaigns()[static_cast<size_t>(escalation.campaign)].score;
+  for (uint32_t m : escalation.members) {
+    if (m == current) continue;  // decided by the caller with this exchange
+    AccountRecord& r = *accounts_[m];
+    r.score = std::max(r.score, campaign_score);
+    if (escalation.action > r.action) r.action = escalation.action;
+    if (IsActioned(r.action) && r.first_action_ts_ms == kNoTime) {
+      // Actioned now, between its exchanges: all it sent so far was served.
+      r.first_action_ts_ms = escalation.ts_ms;
+      r.exchanges_before_action = r.state.exchanges();
+    }
+  }
+}
+
+std::string Engine::CampaignIdOf(const AccountRecord& record) const {
+  const int32_t c = linker_.CampaignOf(record.index);
+  return c < 0 ? std::string() : linker_.campaigns()[static_cast<size_t>(c)].id;
+}
+
 const AccountRecord* Engine::Find(std::string_view account_id) const {
   auto it = index_.find(absl::string_view(account_id.data(), account_id.size()));
   return it == index_.end() ? nullptr : accounts_[it->second].get();
@@ -71,11 +125,19 @@ AccountRow Engine::RowFor(const AccountRecord& record) const {
   row.account_id = record.account_id;
   row.action = record.action;
   row.score = record.score;
-  row.campaign = record.campaign;
+  row.campaign = CampaignIdOf(record);
   row.exchanges = record.state.exchanges();
   row.first_action_ts_ms = record.first_action_ts_ms;
   row.exchanges_before_action = record.exchanges_before_action;
   row.reasons = scorer_.Reasons(record.state.Summary(now_ms_));
+  if (const int32_t c = linker_.CampaignOf(record.index); c >= 0) {
+    const CampaignInfo& info = linker_.campaigns()[static_cast<size_t>(c)];
+    std::vector<std::string> linked;
+    linked.push_back(fmt::format("member of campaign {} ({} linked accounts, campaign score {:.2f}, {})", info.id,
+                                 info.core.size(), info.score, ActionName(info.action)));
+    for (auto& e : linker_.AccountEvidence(record.index, kAccountEvidence)) linked.push_back(std::move(e));
+    row.reasons.insert(row.reasons.begin(), linked.begin(), linked.end());
+  }
   return row;
 }
 
@@ -83,6 +145,175 @@ std::vector<AccountRow> Engine::AccountRows() const {
   std::vector<AccountRow> rows;
   rows.reserve(accounts_.size());
   for (const auto& record : accounts_) rows.push_back(RowFor(*record));
+  return rows;
+}
+
+}  // namespace dg
+
+namespace dg {
+namespace {
+
+// How many values of each kind campaigns.json lists, and how many graph nodes.
+constexpr size_t kValuesPerKind = 10;
+constexpr size_t kSharedValuesScanned = 400;
+constexpr size_t kGraphNodes = 200;
+constexpr size_t kTemplates = 5;
+
+void WriteValues(JsonWriter& w, const std::vector<SharedValue>& values, LinkKind kind) {
+  w.BeginArray();
+  size_t n = 0;
+  for (const auto& v : values) {
+    if (v.kind != kind) continue;
+    if (n++ == kValuesPerKind) break;
+    w.BeginObject().Key("value").String(v.display).Key("accounts").Int(v.accounts).Key("holders").Int(v.holders);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
+std::vector<CampaignRow> Engine::CampaignRows() const {
+  std::vector<CampaignRow> rows;
+  const auto& campaigns = linker_.campaigns();
+  for (size_t c = 0; c < campaigns.size(); ++c) {
+    const CampaignInfo& info = campaigns[c];
+    if (!info.alive || info.core.empty()) continue;
+    CampaignRow row;
+    row.id = info.id;
+    row.score = info.score;
+    row.action = info.action;
+    row.actioned_ts_ms = info.actioned_ts_ms;
+    row.accounts = static_cast<int64_t>(info.core.size());
+    std::array<double, kCapabilityCount> capabilities{};
+    std::array<double, kIpTypeCount> ip_types{};
+    double typed = 0;
+    int64_t before_action = 0;
+    std::vector<uint32_t> core(info.core.begin(), info.core.end());
+    std::sort(core.begin(), core.end());
+    for (uint32_t m : core) {
+      const AccountRecord& r = *accounts_[m];
+      const AccountSummary s = r.state.Summary(now_ms_);
+      row.members.push_back(r.account_id);
+      row.exchanges += s.exchanges;
+      before_action += r.exchanges_before_action >= 0 ? r.exchanges_before_action : s.exchanges;
+      if (row.first_seen_ms == kNoTime || s.first_ts_ms < row.first_seen_ms) row.first_seen_ms = s.first_ts_ms;
+      if (row.last_seen_ms == kNoTime || s.last_ts_ms > row.last_seen_ms) row.last_seen_ms = s.last_ts_ms;
+      for (size_t k = 0; k < kCapabilityCount; ++k) capabilities[k] += s.capability_share[k] * static_cast<double>(s.exchanges);
+      double account_typed = 0;
+      for (double share : s.ip_type_share) account_typed += share;
+      for (size_t k = 0; k < kIpTypeCount; ++k) ip_types[k] += s.ip_type_share[k] * static_cast<double>(s.exchanges);
+      typed += account_typed * static_cast<double>(s.exchanges);
+    }
+    row.exchanges_before_action = before_action;
+    const double total = std::max<double>(1, static_cast<double>(row.exchanges));
+    for (size_t k = 0; k < kCapabilityCount; ++k) {
+      row.capabilities[std::string(CapabilityName(static_cast<Capability>(k)))] = capabilities[k] / total;
+    }
+    const std::vector<SharedValue> values = linker_.SharedValues(static_cast<int32_t>(c), kSharedValuesScanned);
+    // Evidence: the most shared value of each kind, strongest kinds first.
+    std::array<bool, kLinkKindCount> shown{};
+    for (const auto& v : values) {
+      if (row.evidence.size() >= kCampaignEvidence) break;
+      if (shown[static_cast<size_t>(v.kind)]) continue;
+      shown[static_cast<size_t>(v.kind)] = true;
+      row.evidence.push_back(fmt::format("{} '{}' shared by {} of the {} accounts ({} accounts in all hold it)",
+                                         LinkKindLabel(v.kind), v.display, v.accounts, row.accounts, v.holders));
+    }
+    if (!info.fringe.empty()) {
+      row.evidence.push_back(fmt::format("{} further linked accounts left out of the campaign's dense core",
+                                         info.fringe.size()));
+    }
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("ip_types").BeginObject();
+    for (size_t k = 0; k < kIpTypeCount; ++k) {
+      if (ip_types[k] > 0) w.Key(IpTypeName(static_cast<IpType>(k))).Double(ip_types[k] / std::max(1.0, typed), 4);
+    }
+    w.EndObject();
+    w.Key("ips");
+    WriteValues(w, values, LinkKind::kIp);
+    w.Key("prefixes");
+    WriteValues(w, values, LinkKind::kPrefix);
+    w.Key("asns");
+    WriteValues(w, values, LinkKind::kAsn);
+    w.Key("user_agents");
+    WriteValues(w, values, LinkKind::kUserAgent);
+    w.Key("client_fps");
+    WriteValues(w, values, LinkKind::kClientFp);
+    w.Key("request_shapes");
+    WriteValues(w, values, LinkKind::kRequestShape);
+    w.EndObject();
+    row.extensions.emplace_back("infrastructure", w.Take());
+    w.Clear();
+    w.BeginObject();
+    w.Key("payment_fps");
+    WriteValues(w, values, LinkKind::kPaymentFp);
+    w.Key("email_shapes");
+    WriteValues(w, values, LinkKind::kEmailShape);
+    w.Key("waves");
+    WriteValues(w, values, LinkKind::kSignupHour);
+    w.EndObject();
+    row.extensions.emplace_back("signup", w.Take());
+    w.Clear();
+    w.BeginObject();
+    w.Key("system_prompts");
+    WriteValues(w, values, LinkKind::kSystemPrompt);
+    w.Key("prompt_openings");
+    WriteValues(w, values, LinkKind::kPromptHead);
+    w.Key("prompt_closings");
+    WriteValues(w, values, LinkKind::kPromptTail);
+    w.EndObject();
+    row.extensions.emplace_back("content", w.Take());
+    w.Clear();
+    w.BeginArray();
+    size_t templates = 0;
+    for (const auto& v : values) {
+      if (v.kind != LinkKind::kTemplateBand || v.sketch == nullptr) continue;
+      if (templates++ == kTemplates) break;
+      w.BeginObject().Key("minhash").BeginArray();
+      for (uint32_t h : *v.sketch) w.Int(h);
+      w.EndArray().Key("accounts").Int(v.accounts).EndObject();
+    }
+    w.EndArray();
+    row.extensions.emplace_back("templates", w.Take());
+    w.Clear();
+    w.BeginObject()
+        .Key("scheme")
+        .String(kSketchScheme)
+        .Key("shingle_words")
+        .Int(kShingleWords)
+        .Key("hashes")
+        .Int(kSketchHashes)
+        .Key("bands")
+        .Int(kSketchBands)
+        .Key("rows")
+        .Int(kSketchRows)
+        .EndObject();
+    row.extensions.emplace_back("sketch_params", w.Take());
+    w.Clear();
+    std::vector<uint32_t> nodes;
+    const auto edges = linker_.SampleEdges(static_cast<int32_t>(c), kGraphNodes, &nodes);
+    w.BeginObject().Key("nodes").BeginArray();
+    for (uint32_t m : nodes) {
+      const AccountRecord& r = *accounts_[m];
+      w.BeginObject()
+          .Key("id")
+          .String(r.account_id)
+          .Key("action")
+          .String(ActionName(r.action))
+          .Key("exchanges")
+          .Int(r.state.exchanges())
+          .EndObject();
+    }
+    w.EndArray().Key("edges").BeginArray();
+    for (const auto& [a, b] : edges) {
+      w.BeginObject().Key("a").String(accounts_[a]->account_id).Key("b").String(accounts_[b]->account_id).EndObject();
+    }
+    w.EndArray().EndObject();
+    row.extensions.emplace_back("graph", w.Take());
+    rows.push_back(std::move(row));
+  }
   return rows;
 }
 

@@ -10,8 +10,11 @@
 // anything later. `first_action_ts` and `exchanges_before_action` record the
 // moment an account first became actioned.
 //
-// Later stages (linkage, campaign graph) plug in between features and
-// scoring; campaign rows come from them (empty until then).
+// Linkage (linkage/linker.h) sits between the account's own score and the
+// policy: it links the account to others, scores campaigns as wholes and
+// escalates them; a campaign's action reaches every core member at once
+// (their first_action_ts is the campaign's) and every account that links to
+// it later on its own first exchanges.
 //
 // Thread-safety: not thread-safe; one thread drives an engine.
 #ifndef DG_PIPELINE_ENGINE_H_
@@ -28,6 +31,7 @@
 #include "classify/classifier.h"
 #include "features/account_state.h"
 #include "ingest/event.h"
+#include "linkage/linker.h"
 #include "pipeline/config.h"
 #include "scoring/policy.h"
 #include "scoring/scorer.h"
@@ -43,12 +47,13 @@ struct Decision {
 // What the engine keeps per account beside its features.
 struct AccountRecord {
   std::string account_id;
+  uint32_t index = 0;     // position in order of first appearance (the linker's account index)
+  double own_score = 0;   // the account's own score, before campaign evidence
   AccountState state;
   Action action = Action::kAllow;
   double score = 0;
   int64_t first_action_ts_ms = kNoTime;
   int64_t exchanges_before_action = -1;
-  std::string campaign;
 };
 
 struct EngineCounters {
@@ -57,6 +62,7 @@ struct EngineCounters {
   std::array<int64_t, kCapabilityCount> capabilities{};
   int64_t coercion = 0;
   int64_t rubric = 0;
+  int64_t propagated = 0;  // exchanges refused because of the account's campaign
 };
 
 class Engine {
@@ -71,21 +77,30 @@ class Engine {
   // Rows for accounts.jsonl, in order of first appearance, with reasons.
   std::vector<AccountRow> AccountRows() const;
   AccountRow RowFor(const AccountRecord& record) const;
-  // Rows for campaigns.json (empty until the linkage stage exists).
-  std::vector<CampaignRow> CampaignRows() const { return {}; }
+  // Rows for campaigns.json: every campaign the linker found (score at least
+  // the monitor threshold), with its members, evidence and extensions.
+  std::vector<CampaignRow> CampaignRows() const;
+  // The campaign id of an account ("" when none).
+  std::string CampaignIdOf(const AccountRecord& record) const;
+  const Linker& linker() const { return linker_; }
 
   size_t account_count() const { return accounts_.size(); }
+  // The account at a position in order of first appearance (the linker's
+  // account index); REQUIRES: index < account_count().
+  const AccountRecord& record(uint32_t index) const { return *accounts_[index]; }
   int64_t now_ms() const { return now_ms_; }
   const EngineCounters& counters() const { return counters_; }
   const EngineConfig& config() const { return config_; }
 
  private:
   Engine(const EngineConfig& config, std::unique_ptr<PromptClassifier> classifier);
+  void ApplyEscalation(const Escalation& escalation, uint32_t current);
 
   EngineConfig config_;
   std::unique_ptr<PromptClassifier> classifier_;
   Scorer scorer_;
   Policy policy_;
+  Linker linker_;
   // Accounts in order of first appearance; index_ maps id -> position.
   std::vector<std::unique_ptr<AccountRecord>> accounts_;
   absl::flat_hash_map<std::string, size_t> index_;

@@ -74,6 +74,7 @@ Result<ScanReport> RunScan(const ScanOptions& options, const ProgressCallback& p
   report.engine = (*engine)->counters();
   report.accounts = static_cast<int64_t>(rows.size());
   report.campaigns = static_cast<int64_t>(campaigns.size());
+  report.linkage = (*engine)->linker().Stats();
   report.input_errors = (*source)->input_errors();
   report.elapsed_s = Seconds(start);
   report.summary_path = dir + "summary.json";
@@ -114,6 +115,18 @@ std::string ScanSummaryJson(const ScanReport& r) {
   w.Key("reasoning_coercion").Int(r.engine.coercion);
   w.Key("rubric_grading").Int(r.engine.rubric);
   w.Key("campaigns").Int(r.campaigns);
+  w.Key("propagated").Int(r.engine.propagated);
+  w.Key("linkage")
+      .BeginObject()
+      .Key("shared_values")
+      .Int(static_cast<int64_t>(r.linkage.shared_keys))
+      .Key("values_seen_once")
+      .Int(static_cast<int64_t>(r.linkage.seen_once))
+      .Key("edges")
+      .Int(static_cast<int64_t>(r.linkage.edges))
+      .Key("components")
+      .Int(static_cast<int64_t>(r.linkage.components))
+      .EndObject();
   w.Key("first_ts");
   if (r.first_ts_ms == kNoTime) {
     w.Null();

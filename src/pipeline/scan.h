@@ -37,6 +37,7 @@ struct ScanProgress {
 struct ScanReport {
   IngestCounters ingest;
   EngineCounters engine;
+  LinkerStats linkage;
   int64_t accounts = 0;
   std::array<int64_t, 5> accounts_by_action{};  // final action per account
   int64_t campaigns = 0;

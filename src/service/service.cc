@@ -224,7 +224,9 @@ Status DecisionService::RebuildEngine(const EngineConfig& config) {
   replayed_events_ = applied_seq_ - before;
   // Entries are overwritten, never cleared first: during a reload checks keep
   // getting the old decisions instead of "never seen, allow".
+  published_campaigns_.clear();
   PublishAll();
+  PublishCampaignChanges();  // only records what is published
   PublishCounters();
   replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status::Ok();
@@ -254,6 +256,23 @@ void DecisionService::ProcessOnEngine(const Event& event) {
   events_processed_.fetch_add(1, std::memory_order_relaxed);
   if (!publish_each_event_) return;
   if (const AccountRecord* record = engine_->Find(event.account_id); record != nullptr) PublishAccount(*record);
+  PublishCampaignChanges();
+}
+
+void DecisionService::PublishCampaignChanges() {
+  const std::vector<CampaignInfo>& campaigns = engine_->linker().campaigns();
+  if (published_campaigns_.size() < campaigns.size()) published_campaigns_.resize(campaigns.size());
+  for (size_t c = 0; c < campaigns.size(); ++c) {
+    const CampaignInfo& info = campaigns[c];
+    PublishedCampaign& seen = published_campaigns_[c];
+    if (seen.id == info.id && seen.action == info.action && seen.alive == info.alive &&
+        seen.core == info.core.size() && seen.fringe == info.fringe.size()) {
+      continue;
+    }
+    seen = PublishedCampaign{info.id, info.action, info.alive, info.core.size(), info.fringe.size()};
+    for (uint32_t m : info.core) PublishAccount(engine_->record(m));
+    for (uint32_t m : info.fringe) PublishAccount(engine_->record(m));
+  }
 }
 
 void DecisionService::PublishAccount(const AccountRecord& record) {

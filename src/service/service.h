@@ -158,6 +158,9 @@ class DecisionService {
   void ProcessOnEngine(const Event& event);
   void PublishAccount(const AccountRecord& record);
   void PublishAll();
+  // Republishes the members of every campaign whose membership or action
+  // changed: the linker escalates a whole campaign on one member's exchange.
+  void PublishCampaignChanges();
   void PublishCounters();
   Status ReplayInto(int64_t after_seq);
   Status RebuildEngine(const EngineConfig& config);
@@ -207,6 +210,14 @@ class DecisionService {
   int64_t applied_seq_ = 0;   // last log entry the engine has seen
   int64_t last_ts_ms_ = kNoTime;
   bool publish_each_event_ = true;  // off while replaying
+  struct PublishedCampaign {
+    std::string id;
+    Action action = Action::kAllow;
+    bool alive = false;
+    size_t core = 0;
+    size_t fringe = 0;
+  };
+  std::vector<PublishedCampaign> published_campaigns_;  // by linker campaign index
   std::string replay_buffer_;
   std::thread engine_thread_;
 

@@ -122,6 +122,20 @@ std::string CampaignsJson(const std::vector<CampaignRow>& rows) {
     w.Key("evidence").BeginArray();
     for (const auto& e : c.evidence) w.String(e);
     w.EndArray();
+    w.Key("action").String(ActionName(c.action));
+    w.Key("actioned_at");
+    if (c.actioned_ts_ms == kNoTime) {
+      w.Null();
+    } else {
+      w.String(FormatRfc3339Ms(c.actioned_ts_ms));
+    }
+    if (c.exchanges_before_action >= 0) w.Key("exchanges_before_action").Int(c.exchanges_before_action);
+    if (!c.members.empty()) {
+      w.Key("members").BeginArray();
+      for (const auto& m : c.members) w.String(m);
+      w.EndArray();
+    }
+    for (const auto& [key, json] : c.extensions) w.Key(key).Raw(json);
     w.EndObject();
   }
   w.EndArray().EndObject();

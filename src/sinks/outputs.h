@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -44,6 +45,13 @@ struct CampaignRow {
   double score = 0;
   std::map<std::string, double> capabilities;  // name -> share
   std::vector<std::string> evidence;
+  // Optional extensions (docs/outputs.md): written when set.
+  Action action = Action::kAllow;
+  int64_t actioned_ts_ms = kNoTime;
+  int64_t exchanges_before_action = -1;  // < 0: not written
+  std::vector<std::string> members;
+  // Further extension members as (key, already-serialised JSON value), in order.
+  std::vector<std::pair<std::string, std::string>> extensions;
 };
 
 // Serialises one account row (no trailing newline); also used by the service.

@@ -1,0 +1,237 @@
+#include "linkage/linker.h"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace dg {
+namespace {
+
+constexpr int64_t kT0 = 1'770'000'000'000;
+
+// A harvesting script's exchange: one payment method, one SDK, one wrapper.
+Event CampaignEvent(int account, int n) {
+  Event e;
+  e.ts_ms = kT0 + n * 1000;
+  e.account_id = fmt::format("c{}", account);
+  e.ip = fmt::format("198.51.{}.{}", account % 7, n % 200);
+  e.ip_type = IpType::kProxy;
+  e.asn = 64501;
+  e.client_fp = "fp_script";
+  e.user_agent = "script/1.0";
+  e.params.max_tokens = 32000;
+  e.has_account = true;
+  e.account.payment_fp = fmt::format("pm_{}", account / 4);
+  e.account.email_domain = "mail.example";
+  e.account.email_local_shape = "aaaa9999";
+  e.account.created_ms = kT0 - 2 * kMsPerHour;
+  e.system = "You are an expert agent. Always show your complete reasoning.";
+  e.prompt = fmt::format(
+      "Solve the task below and reason step by step before you answer it. Task number {}: describe topic {} in "
+      "detail for a reader. Show every intermediate step, then the final answer.",
+      n, n * 7919 % 1000);
+  return e;
+}
+
+// A real customer: its own network, browser, prompts.
+Event BenignEvent(int account, int n) {
+  Event e;
+  e.ts_ms = kT0 + n * 1000;
+  e.account_id = fmt::format("b{}", account);
+  e.ip = fmt::format("203.0.{}.{}", account, 10);
+  e.ip_type = IpType::kResidential;
+  e.client_fp = fmt::format("browser{}", account % 3);
+  e.user_agent = "Mozilla/5.0";
+  // Masking turns digits into one placeholder, so the words must differ.
+  static const char* const kWords[] = {"pasta", "garden", "taxes", "poetry", "chess", "bread", "violin", "rain",
+                                       "trains", "clouds", "cats", "maps", "coffee", "snow", "paint", "boats"};
+  std::string prompt;
+  for (int w = 0; w < 7; ++w) {
+    if (w > 0) prompt += ' ';
+    prompt += kWords[(account * 5 + n * 11 + w * (account + 3)) % 16];
+  }
+  e.prompt = prompt;
+  return e;
+}
+
+AccountSummary Summary(int64_t exchanges) {
+  AccountSummary s;
+  s.exchanges = exchanges;
+  return s;
+}
+
+class LinkerTest : public ::testing::Test {
+ protected:
+  LinkerTest() : linker_(config_, policy_) {
+    // The engine pools the members' traffic; here the pooled score is the
+    // members' mean own score.
+    linker_.SetPooledScorer([this](const std::vector<uint32_t>& members) {
+      double sum = 0;
+      for (uint32_t m : members) sum += own_[m];
+      return members.empty() ? 0.0 : sum / static_cast<double>(members.size());
+    });
+  }
+
+  LinkOutcome Observe(uint32_t index, const Event& e, double own, int64_t exchanges) {
+    own_[index] = own;
+    LinkOutcome out = linker_.Observe(index, e, own, Summary(exchanges));
+    for (auto& esc : linker_.TakeEscalations()) escalations_.push_back(std::move(esc));
+    return out;
+  }
+
+  LinkageConfig config_;
+  PolicyConfig policy_;
+  Linker linker_;
+  std::map<uint32_t, double> own_;
+  std::vector<Escalation> escalations_;
+};
+
+TEST_F(LinkerTest, OneSharedFamilyNeverLinks) {
+  // Ten accounts behind one NAT address: network only.
+  for (int round = 0; round < 5; ++round) {
+    for (uint32_t a = 0; a < 10; ++a) {
+      Event e = BenignEvent(static_cast<int>(a), round);
+      e.ip = "100.64.0.1";
+      e.client_fp = fmt::format("own{}", a);
+      e.user_agent = fmt::format("agent{}", a);
+      Observe(a, e, 0.5, round + 1);
+    }
+  }
+  EXPECT_EQ(linker_.Stats().edges, 0u);
+  EXPECT_TRUE(linker_.campaigns().empty());
+}
+
+TEST_F(LinkerTest, CampaignIsFoundEscalatedAndCoversEveryMember) {
+  int n = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (uint32_t a = 0; a < 12; ++a) Observe(a, CampaignEvent(static_cast<int>(a), n++), 0.8, round + 1);
+  }
+  ASSERT_EQ(linker_.campaigns().size(), 1u);
+  const CampaignInfo& c = linker_.campaigns()[0];
+  EXPECT_EQ(c.id, "C0001");
+  EXPECT_GT(c.score, policy_.block) << c.core.size();
+  EXPECT_EQ(c.core.size(), 12u);
+  EXPECT_EQ(c.action, Action::kBlock);
+  EXPECT_NE(c.actioned_ts_ms, kNoTime);
+  ASSERT_FALSE(escalations_.empty());
+  EXPECT_EQ(escalations_.back().action, Action::kBlock);
+  for (uint32_t a = 0; a < 12; ++a) EXPECT_EQ(linker_.CampaignOf(a), 0);
+  // Evidence names what they share, with counts.
+  const auto values = linker_.SharedValues(0, 50);
+  bool payment = false;
+  for (const auto& v : values) payment |= v.kind == LinkKind::kPaymentFp && v.accounts == 4;
+  EXPECT_TRUE(payment);
+  EXPECT_FALSE(linker_.AccountEvidence(0, 3).empty());
+}
+
+TEST_F(LinkerTest, ReplacementAccountIsStoppedOnItsFirstExchange) {
+  int n = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (uint32_t a = 0; a < 12; ++a) Observe(a, CampaignEvent(static_cast<int>(a), n++), 0.8, round + 1);
+  }
+  ASSERT_EQ(linker_.campaigns().size(), 1u);
+  ASSERT_TRUE(IsActioned(linker_.campaigns()[0].action));
+  // A fresh account (own score still near zero) from the same operation.
+  const LinkOutcome first = Observe(12, CampaignEvent(12, n++), 0.01, 1);
+  EXPECT_EQ(first.campaign, 0);
+  EXPECT_TRUE(first.propagate);
+  EXPECT_EQ(first.campaign_action, Action::kBlock);
+}
+
+TEST_F(LinkerTest, SuspiciousLookingButUnlinkedAccountsAreNoCampaign) {
+  for (int round = 0; round < 6; ++round) {
+    for (uint32_t a = 0; a < 12; ++a) Observe(a, BenignEvent(static_cast<int>(a), round), 0.9, round + 1);
+  }
+  EXPECT_TRUE(linker_.campaigns().empty());
+}
+
+TEST_F(LinkerTest, LinkedButInnocentClusterIsNoCampaign) {
+  // One organisation's accounts share everything, but none is suspicious.
+  int n = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (uint32_t a = 0; a < 12; ++a) Observe(a, CampaignEvent(static_cast<int>(a), n++), 0.01, round + 1);
+  }
+  EXPECT_GT(linker_.Stats().edges, 0u);
+  EXPECT_TRUE(linker_.campaigns().empty());
+}
+
+TEST_F(LinkerTest, CustomerSharingOnlyAnAddressAndAnSdkIsNotPulledIn) {
+  int n = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (uint32_t a = 0; a < 12; ++a) Observe(a, CampaignEvent(static_cast<int>(a), n++), 0.8, round + 1);
+  }
+  // A customer on the same proxy range with the same SDK, own prompts.
+  LinkOutcome out;
+  for (int k = 0; k < 10; ++k) {
+    Event e = BenignEvent(50, k);
+    e.ip = CampaignEvent(0, k).ip;
+    e.ip_type = IpType::kProxy;
+    e.asn = 64501;
+    e.client_fp = "fp_script";
+    e.user_agent = "script/1.0";
+    out = Observe(12, e, 0.02, k + 1);
+  }
+  EXPECT_EQ(out.campaign, -1);
+  EXPECT_FALSE(out.propagate);
+}
+
+TEST_F(LinkerTest, VerifiedOrganisationMembersAreNeverActionedByPropagation) {
+  int n = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (uint32_t a = 0; a < 12; ++a) Observe(a, CampaignEvent(static_cast<int>(a), n++), 0.8, round + 1);
+  }
+  own_[12] = 0.01;
+  AccountSummary s = Summary(1);
+  s.has_org = true;
+  s.phone_verified = TriBool::kTrue;
+  s.tier = Tier::kEnterprise;
+  const LinkOutcome out = linker_.Observe(12, CampaignEvent(12, n++), 0.01, s);
+  EXPECT_FALSE(out.propagate);
+}
+
+TEST_F(LinkerTest, RepeatedValuesCountOnePerAccount) {
+  for (int k = 0; k < 50; ++k) {
+    Observe(0, CampaignEvent(0, k), 0.1, k + 1);
+    Observe(1, CampaignEvent(1, k), 0.1, k + 1);
+  }
+  Observe(2, CampaignEvent(2, 99), 0.1, 1);
+  // The campaign does not exist (three accounts), but the index counts holders right.
+  EXPECT_TRUE(linker_.campaigns().empty());
+  const LinkerStats stats = linker_.Stats();
+  EXPECT_GT(stats.shared_keys, 0u);
+}
+
+TEST(LinkerMemory, SeenOnceTableStaysWithinItsCapacity) {
+  LinkageConfig config;
+  config.seen_once_capacity = 4096;
+  config.max_keys = 2048;
+  Linker linker(config, PolicyConfig{});
+  for (uint32_t a = 0; a < 3000; ++a) {
+    Event e = BenignEvent(static_cast<int>(a % 250), static_cast<int>(a));
+    e.account_id = fmt::format("u{}", a);
+    e.ip = fmt::format("10.{}.{}.{}", a / 65536, (a / 256) % 256, a % 256);
+    e.client_fp = fmt::format("fp{}", a);
+    linker.Observe(a, e, 0.0, Summary(1));
+  }
+  const LinkerStats stats = linker.Stats();
+  EXPECT_LE(stats.seen_once, config.seen_once_capacity);
+  EXPECT_LE(stats.shared_keys, config.max_keys);
+}
+
+TEST(LinkerConfig, ValidateRejectsNonsense) {
+  LinkageConfig c;
+  EXPECT_TRUE(c.Validate().ok());
+  c.edge_threshold = 0;
+  EXPECT_FALSE(c.Validate().ok());
+  c = LinkageConfig{};
+  c.edge_min_families = 5;
+  EXPECT_FALSE(c.Validate().ok());
+  c = LinkageConfig{};
+  c.kind_weight[0] = -1;
+  EXPECT_FALSE(c.Validate().ok());
+}
+
+}  // namespace
+}  // namespace dg
