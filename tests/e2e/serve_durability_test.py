@@ -20,6 +20,7 @@ lines = open(os.path.join(d, "sim", "events.jsonl"), encoding="utf-8").read().sp
 ts = [json.loads(l)["ts"] for l in lines]
 order = sorted(range(len(lines)), key=lambda i: ts[i])
 lines = [lines[i] for i in order]
+ts_sorted = [ts[i] for i in order]
 events_path = os.path.join(d, "events.jsonl")
 open(events_path, "w", encoding="utf-8").write("\n".join(lines) + "\n")
 
@@ -30,12 +31,24 @@ def scan_rows(path, out):
     return accounts(out), json.load(open(os.path.join(out, "campaigns.json")))
 
 
-def post_all(srv, chunk, start=0):
+def post_all(srv, chunk, start=0, watch=(), stop=None):
+    """Posts lines[start:] in chunks; after each, the check of every watched
+    account must agree with its engine row (GET /v1/accounts), so that a
+    campaign's action reaches members that sent nothing since."""
     acked = 0
-    for i in range(start, len(lines), chunk):
-        status, r = srv.post_events(lines[i:i + chunk])
+    end = len(lines) if stop is None else stop
+    for i in range(start, end, chunk):
+        status, r = srv.post_events(lines[i:min(i + chunk, end)])
         check(status == 200 and r["rejected"] == 0, "post at %d: %s %s" % (i, status, str(r)[:200]))
         acked += r["accepted"]
+        for aid in watch:
+            status, row = srv.json("GET", "/v1/accounts/" + aid)
+            if status != 200:
+                continue
+            c = srv.json("POST", "/v1/check", {"account_id": aid})[1]
+            check(c["action"] == row["action"] and c["campaign"] == row["campaign"],
+                  "after line %d: %s check %s/%s, engine %s/%s" % (i + chunk, aid, c["action"], c["campaign"],
+                                                                   row["action"], row["campaign"]))
     return acked
 
 
@@ -62,7 +75,15 @@ check(actioned >= 10, "only %d accounts actioned: serve==scan would prove little
 # serve == scan, then the same after a graceful restart.
 state = os.path.join(d, "state")
 srv = Server(state=state)
-acked = post_all(srv, 500)
+members = [aid for aid, a in full.items() if a["campaign"]]
+check(len(members) >= 10, "only %d campaign members: propagation untested" % len(members))
+# Stop right after the first campaign escalation: members that sent nothing
+# since must already be refused by /v1/check.
+escalations = sorted(c["actioned_at"] for c in full_campaigns["campaigns"] if c.get("actioned_at"))
+check(escalations, "no campaign was actioned: propagation untested")
+cut = next((i for i, t in enumerate(ts_sorted) if escalations and t > escalations[0]), len(lines))
+acked = post_all(srv, 500, stop=cut, watch=members)
+acked += post_all(srv, 500, start=cut, watch=members)
 check(acked == len(lines), "accepted %d of %d" % (acked, len(lines)))
 compare(srv, full, "serve vs scan")
 check(srv.json("GET", "/v1/campaigns")[1] == full_campaigns, "campaigns differ from scan")
