@@ -16,8 +16,9 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libsimdjson-dev libxxhash-dev libabsl-dev libcli11-dev libfmt-dev
   libzstd-dev zlib1g-dev libhyperscan-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
-  python3 zstd jq time
+  libcpp-httplib-dev libsqlite3-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 zstd jq time wrk curl
   nodejs npm chromium
 )
 

@@ -53,10 +53,35 @@ Setter Bool(const std::string& key, bool* out) {
   };
 }
 
+Setter String(const std::string& key, std::string* out) {
+  return [key, out](const toml::node& n) {
+    if (!n.is_string() || n.value<std::string>()->empty()) return TypeError(key, "a non-empty string");
+    *out = *n.value<std::string>();
+    return Status::Ok();
+  };
+}
+
+Setter Strings(const std::string& key, std::vector<std::string>* out) {
+  return [key, out](const toml::node& n) {
+    const toml::array* array = n.as_array();
+    if (array == nullptr) return TypeError(key, "an array of strings");
+    std::vector<std::string> values;
+    for (const auto& element : *array) {
+      if (!element.is_string() || element.value<std::string>()->empty()) {
+        return TypeError(key, "an array of non-empty strings");
+      }
+      values.push_back(*element.value<std::string>());
+    }
+    *out = std::move(values);
+    return Status::Ok();
+  };
+}
+
 std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
   auto& i = c->ingest;
   auto& w = c->weights;
   auto& p = c->policy;
+  auto& s = c->service;
   auto& l = c->linkage;
   std::map<std::string, Setter> linkage = {
       {"enabled", Bool("linkage.enabled", &l.enabled)},
@@ -129,6 +154,21 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
         {"new_account_hours", Double("weights.new_account_hours", &w.new_account_hours)},
         {"aged_account_days", Double("weights.aged_account_days", &w.aged_account_days)},
         {"timing_min_exchanges", Int("weights.timing_min_exchanges", &w.timing_min_exchanges)}}},
+      {"service",
+       {{"read_tokens", Strings("service.read_tokens", &s.read_tokens)},
+        {"write_tokens", Strings("service.write_tokens", &s.write_tokens)},
+        {"max_body_bytes", Size("service.max_body_bytes", &s.max_body_bytes)},
+        {"read_timeout_ms", Int("service.read_timeout_ms", &s.read_timeout_ms)},
+        {"write_timeout_ms", Int("service.write_timeout_ms", &s.write_timeout_ms)},
+        {"idle_timeout_ms", Int("service.idle_timeout_ms", &s.idle_timeout_ms)},
+        {"threads", Size("service.threads", &s.threads)},
+        {"keep_alive_max_requests", Size("service.keep_alive_max_requests", &s.keep_alive_max_requests)},
+        {"max_queue_events", Size("service.max_queue_events", &s.max_queue_events)},
+        {"max_errors", Size("service.max_errors", &s.max_errors)},
+        {"fsync", Bool("service.fsync", &s.fsync)},
+        {"background_nice", Int("service.background_nice", &s.background_nice)},
+        {"authz_account_header", String("service.authz_account_header", &s.authz_account_header)},
+        {"authz_retry_after_s", Int("service.authz_retry_after_s", &s.authz_retry_after_s)}}},
   };
 }
 
@@ -137,6 +177,13 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
 Status EngineConfig::Validate() const {
   if (ingest.reorder_window_ms < 0) return Status::InvalidArgument("ingest.reorder_window_ms must be >= 0");
   if (ingest.dedup_window_ms < 0) return Status::InvalidArgument("ingest.dedup_window_ms must be >= 0");
+  for (int64_t timeout_ms : {service.read_timeout_ms, service.write_timeout_ms, service.idle_timeout_ms}) {
+    if (timeout_ms < 1) return Status::InvalidArgument("service timeouts must be >= 1 ms");
+  }
+  if (service.background_nice < 0 || service.background_nice > 19) {
+    return Status::InvalidArgument("service.background_nice must be in [0, 19]");
+  }
+  if (service.authz_retry_after_s < 0) return Status::InvalidArgument("service.authz_retry_after_s must be >= 0");
   DG_RETURN_IF_ERROR(weights.Validate());
   DG_RETURN_IF_ERROR(linkage.Validate());
   return policy.Validate();

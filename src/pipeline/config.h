@@ -7,7 +7,10 @@
 #ifndef DG_PIPELINE_CONFIG_H_
 #define DG_PIPELINE_CONFIG_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "ingest/source.h"
@@ -17,10 +20,33 @@
 
 namespace dg {
 
+// Settings of the decision service (`distillguard serve`, src/service/),
+// section [service]; the engine ignores them. docs/config.md explains each.
+struct ServiceOptions {
+  // Bearer tokens. A write token may also read. With no token at all the
+  // service is open (and then refuses to listen beyond loopback). More tokens
+  // come from the environment (DG_READ_TOKENS, DG_WRITE_TOKENS).
+  std::vector<std::string> read_tokens;
+  std::vector<std::string> write_tokens;
+  size_t max_body_bytes = size_t{32} << 20;  // larger request bodies get 413
+  int64_t read_timeout_ms = 5000;            // a client silent this long mid-request is dropped
+  int64_t write_timeout_ms = 5000;           // a client not reading its answer this long is dropped
+  int64_t idle_timeout_ms = 5000;            // idle keep-alive connections are closed after this
+  size_t threads = 64;                       // HTTP worker threads = most concurrent connections served
+  size_t keep_alive_max_requests = 1'000'000;  // requests per connection before it is closed
+  size_t max_queue_events = size_t{1} << 20;   // accepted events waiting for the engine; posts wait beyond
+  size_t max_errors = 1000;                  // per-line errors listed in one /v1/events answer
+  bool fsync = true;                         // fsync the event log on every commit (power-loss safe)
+  int64_t background_nice = 10;              // ingest and engine threads run this much nicer than HTTP threads
+  std::string authz_account_header = "X-Account-Id";  // GET /v1/authz: header naming the account
+  int64_t authz_retry_after_s = 60;          // Retry-After of a throttled /v1/authz answer
+};
+
 struct EngineConfig {
   IngestOptions ingest;
   ScoringWeights weights;
   PolicyConfig policy;
+  ServiceOptions service;
   LinkageConfig linkage;
 
   Status Validate() const;

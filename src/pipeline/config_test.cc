@@ -58,6 +58,44 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
     EXPECT_DOUBLE_EQ(got, want);
   }
   EXPECT_EQ(w.timing_min_exchanges, d.timing_min_exchanges);
+  const ServiceOptions& sv = c.service;
+  const ServiceOptions& sd = defaults.service;
+  EXPECT_EQ(sv.read_tokens, sd.read_tokens);
+  EXPECT_EQ(sv.write_tokens, sd.write_tokens);
+  EXPECT_EQ(sv.max_body_bytes, sd.max_body_bytes);
+  EXPECT_EQ(sv.read_timeout_ms, sd.read_timeout_ms);
+  EXPECT_EQ(sv.write_timeout_ms, sd.write_timeout_ms);
+  EXPECT_EQ(sv.idle_timeout_ms, sd.idle_timeout_ms);
+  EXPECT_EQ(sv.threads, sd.threads);
+  EXPECT_EQ(sv.keep_alive_max_requests, sd.keep_alive_max_requests);
+  EXPECT_EQ(sv.max_queue_events, sd.max_queue_events);
+  EXPECT_EQ(sv.max_errors, sd.max_errors);
+  EXPECT_EQ(sv.fsync, sd.fsync);
+  EXPECT_EQ(sv.background_nice, sd.background_nice);
+  EXPECT_EQ(sv.authz_account_header, sd.authz_account_header);
+  EXPECT_EQ(sv.authz_retry_after_s, sd.authz_retry_after_s);
+}
+
+TEST(ConfigTest, ServiceSection) {
+  auto c = ParseConfig("[service]\nread_tokens = [\"r\"]\nwrite_tokens = [\"w1\", \"w2\"]\nthreads = 8\n"
+                       "fsync = false\nread_timeout_ms = 250\n",
+                       "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->service.read_tokens, std::vector<std::string>{"r"});
+  EXPECT_EQ(c->service.write_tokens, (std::vector<std::string>{"w1", "w2"}));
+  EXPECT_EQ(c->service.threads, 8u);
+  EXPECT_FALSE(c->service.fsync);
+  EXPECT_EQ(c->service.read_timeout_ms, 250);
+  for (const char* bad : {"[service]\nread_tokens = \"r\"\n", "[service]\nwrite_tokens = [1]\n",
+                          "[service]\nwrite_tokens = [\"\"]\n", "[service]\nthreads = 0\n",
+                          "[service]\nread_timeout_ms = 0\n", "[service]\ntoken = \"x\"\n"}) {
+    auto r = ParseConfig(bad, "t.toml");
+    EXPECT_FALSE(r.ok()) << bad;
+    // A rejected token value never appears in the message.
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().message().find("\"x\""), std::string::npos);
+    }
+  }
 }
 
 TEST(ConfigTest, OverridesAndPartialFiles) {

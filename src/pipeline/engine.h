@@ -117,6 +117,9 @@ class Engine {
   const Linker& linker() const { return linker_; }
 
   size_t account_count() const { return accounts_.size(); }
+  // The account at a position in order of first appearance (the linker's
+  // account index); REQUIRES: index < account_count().
+  const AccountRecord& record(uint32_t index) const { return *accounts_[index]; }
   int64_t now_ms() const { return now_ms_; }
   const EngineCounters& counters() const { return counters_; }
   const EngineConfig& config() const { return config_; }

@@ -105,7 +105,7 @@ Status WriteAccountsJsonl(const std::vector<AccountRow>& rows, const std::string
   return Commit(f, tmp, path);
 }
 
-Status WriteCampaignsJson(const std::vector<CampaignRow>& rows, const std::string& path) {
+std::string CampaignsJson(const std::vector<CampaignRow>& rows) {
   JsonWriter w;
   w.BeginObject().Key("campaigns").BeginArray();
   for (const auto& c : rows) {
@@ -139,7 +139,11 @@ Status WriteCampaignsJson(const std::vector<CampaignRow>& rows, const std::strin
     w.EndObject();
   }
   w.EndArray().EndObject();
-  return WriteFileAtomically(path, w.Take() + "\n");
+  return w.Take();
+}
+
+Status WriteCampaignsJson(const std::vector<CampaignRow>& rows, const std::string& path) {
+  return WriteFileAtomically(path, CampaignsJson(rows) + "\n");
 }
 
 Result<std::unique_ptr<QuarantineFileSink>> QuarantineFileSink::Open(const std::string& path) {

@@ -57,6 +57,10 @@ struct CampaignRow {
 // Serialises one account row (no trailing newline); also used by the service.
 std::string AccountRowJson(const AccountRow& row);
 
+// The campaigns.json document (no trailing newline); also served by the
+// service at GET /v1/campaigns.
+std::string CampaignsJson(const std::vector<CampaignRow>& rows);
+
 Status WriteAccountsJsonl(const std::vector<AccountRow>& rows, const std::string& path);
 Status WriteCampaignsJson(const std::vector<CampaignRow>& rows, const std::string& path);
 // Writes `json` plus a newline to `path` atomically (temp file + rename).

@@ -2,6 +2,8 @@
 // library, prints and picks the exit code (0 success, 1 failure while
 // writing results, 2 bad arguments, unreadable inputs or bad config).
 #include <CLI/CLI.hpp>
+#include <pthread.h>
+#include <signal.h>
 
 #include <chrono>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <optional>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "eval/evaluate.h"
@@ -18,6 +21,8 @@
 #include "intel/hmac.h"
 #include "intel/stix_export.h"
 #include "report/report.h"
+#include "service/http_server.h"
+#include "service/service.h"
 #include "sim/sample_traffic.h"
 #include "sim/scenario.h"
 #include "tools/progress.h"
@@ -277,6 +282,61 @@ int RunIntelImportCommand(const std::string& bundle_path, const std::string& sta
   return kExitOk;
 }
 
+// The decision service. Signals are taken by this thread with sigwait (the
+// service's threads inherit the blocked mask): SIGTERM/SIGINT stop it
+// gracefully (requests in flight answered, queued events processed, the log
+// closed), SIGHUP reloads the config.
+int RunServeCommand(const std::string& listen, const std::string& state_dir, const CommonFlags& flags) {
+  auto address = ParseListenAddress(listen);
+  if (!address.ok()) return Fail(kExitUsage, address.status().message());
+  auto config = LoadConfig(flags);
+  if (!config.ok()) return Fail(kExitUsage, config.status().message());
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ServeOptions options;
+  options.state_dir = state_dir;
+  options.config_path = flags.config_path;
+  options.config = std::move(config).value();
+  const auto start = std::chrono::steady_clock::now();
+  auto service = DecisionService::Open(options);
+  if (!service.ok()) return Fail(ExitCodeFor(service.status()), service.status().message());
+  const double replay_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto server = HttpServer::Bind(service->get(), *address);
+  if (!server.ok()) return Fail(kExitUsage, server.status().message());
+  if (!flags.quiet) {
+    std::fprintf(stderr, "distillguard: replayed %lld events in %.2f s; listening on %s:%d\n",
+                 static_cast<long long>((*service)->replayed_events()), replay_s, address->host.c_str(),
+                 (*server)->port());
+  }
+  Status run_status;
+  std::thread http([&] {
+    run_status = (*server)->Run();
+    // The server ended on its own (not by a signal): wake the signal loop.
+    kill(getpid(), SIGTERM);
+  });
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      const HttpAnswer a = (*service)->Reload();
+      if (!flags.quiet) std::fprintf(stderr, "distillguard: reload: %s\n", a.body.c_str());
+      continue;
+    }
+    break;
+  }
+  (*server)->Stop();
+  http.join();
+  service->reset();  // drains the engine queue
+  if (!run_status.ok()) return Fail(kExitFailure, run_status.message());
+  if (!flags.quiet) std::fprintf(stderr, "distillguard: stopped\n");
+  return kExitOk;
+}
+
 }  // namespace
 }  // namespace dg
 
@@ -365,6 +425,18 @@ int main(int argc, char** argv) {
   intel_import->add_option("bundle", intel_bundle, "The bundle file")->required();
   intel_import->add_option("--state", intel_state, "State directory (the bundle goes to STATE/intel/)")->required();
 
+  std::string listen = "127.0.0.1:8080";
+  std::string state_dir;
+  auto* serve = app.add_subcommand("serve", "Run the decision service (HTTP; SCHEMA.md section 5, docs/service.md): "
+                                            "ingest events, answer checks, keep state in --state DIR.");
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (loopback unless told otherwise; port 0: any)")
+      ->capture_default_str();
+  serve->add_option("--state", state_dir, "State directory (SQLite event log, overrides); without it nothing "
+                                          "survives a restart");
+  serve->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md); re-read on SIGHUP and "
+                                                   "POST /v1/admin/reload");
+  serve->add_flag("--quiet", flags.quiet, "No start and stop messages");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -383,6 +455,7 @@ int main(int argc, char** argv) {
   if (intel_export->parsed()) return RunIntelExportCommand(intel_result, intel_out, intel_key_file, export_options);
   if (intel_import->parsed()) return RunIntelImportCommand(intel_bundle, intel_state);
   if (eval->parsed()) return RunEvalCommand(eval_options, eval_json);
+  if (serve->parsed()) return RunServeCommand(listen, state_dir, flags);
   if (simulate->parsed()) return RunSimulateCommand(scenario_path, sim_out, sim_seed, corpora_dir, sim_quiet);
   return kExitUsage;
 }

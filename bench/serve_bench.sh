@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Benchmark of `distillguard serve`: /v1/check throughput and latency (wrk,
+# bench/check.lua) at several connection counts while bench/serve_ingest.py
+# posts events at a target rate from another process. Prints a markdown table
+# for docs/benchmarks.md.
+#
+#   bench/serve_bench.sh [SECONDS=15] [INGEST_RATE=20000] [CONNECTIONS="1 8 32 64"] [WORKDIR=build/bench_serve]
+#
+# DG_BENCH_NICE=-10 runs the server and wrk at that niceness (needs root): on
+# a machine shared with other work it measures the service rather than the
+# scheduler's queue. The ingestion driver stays at the default niceness (in
+# production the gateway is another machine). docs/benchmarks.md says which.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-15}"
+rate="${2:-20000}"
+conns="${3:-1 8 32 64}"
+work="${4:-build/bench_serve}"
+bin=build/distillguard
+n="nice -n ${DG_BENCH_NICE:-0}"
+command -v wrk >/dev/null || { echo "wrk not installed (apt-get install wrk)" >&2; exit 2; }
+rm -rf "$work"
+mkdir -p "$work"
+
+"$bin" simulate --scenario scenarios/naive_hydra.toml --out "$work/sim" --quiet
+events="$work/sim/events.jsonl"
+python3 -c 'import json,sys; [print(json.loads(l)["account_id"]) for l in open(sys.argv[1])]' \
+  "$work/sim/labels.jsonl" >"$work/accounts.txt"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+$n "$bin" serve --listen "127.0.0.1:$port" --state "$work/state" --quiet &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+# Warm-up: the whole scenario once, so that checks find real decisions.
+python3 bench/serve_ingest.py "$port" "$events" 1000000 0 1000 >"$work/preload.json"
+python3 - "$port" <<'PY'
+import http.client, sys, time
+# Wait until the engine caught up with the preload.
+for _ in range(600):
+    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1])); c.request("GET", "/metrics")
+    m = dict(l.rsplit(" ", 1) for l in c.getresponse().read().decode().splitlines() if l and l[0] != "#")
+    if float(m["dg_engine_queue_events"]) == 0: break
+    time.sleep(0.1)
+PY
+
+echo "| connections | ingest target (events/s) | checks/s | p50 | p99 | p99.9 | max | errors | events/s ingested | POST p99 |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+run() {
+  local c=$1 ingest=$2
+  local ing="{}"
+  if [ "$ingest" -gt 0 ]; then
+    python3 bench/serve_ingest.py "$port" "$events" "$ingest" "$((secs + 2))" 1000 >"$work/ingest_$c.json" &
+    local ipid=$!
+    sleep 1
+  fi
+  $n wrk -t1 -c"$c" -d"${secs}s" -s bench/check.lua "http://127.0.0.1:$port/v1/check" -- "$work/accounts.txt" \
+    | tail -1 >"$work/wrk_${c}_${ingest}.json"
+  if [ "$ingest" -gt 0 ]; then wait "$ipid"; ing=$(cat "$work/ingest_$c.json"); fi
+  python3 - "$c" "$ingest" "$(cat "$work/wrk_${c}_${ingest}.json")" "$ing" <<'PY'
+import json, sys
+c, target, w, i = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
+us = lambda v: "%.0f µs" % v if v < 1000 else "%.2f ms" % (v / 1000)
+print("| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |" % (
+    c, target or "none", "{:,}".format(int(w["rps"])), us(w["p50_us"]), us(w["p99_us"]), us(w["p999_us"]),
+    us(w["max_us"]), w["errors"] + w["non2xx"], "{:,}".format(i["events_per_s"]) if i else "-",
+    ("%.0f ms" % i["post_p99_ms"]) if i else "-"))
+PY
+}
+run 32 0
+for c in $conns; do run "$c" "$rate"; done
+curl -s "http://127.0.0.1:$port/metrics" >"$work/metrics.txt"
+grep -E '^dg_(events_accepted_total|events_processed_total|process_resident_memory_bytes|accounts) ' "$work/metrics.txt" >&2
+# Server-side time of the checks (request read -> answer ready), all runs.
+python3 - "$work/metrics.txt" <<'PY' >&2
+import re, sys
+b = {float(m.group(1)) if m.group(1) != "+Inf" else float("inf"): int(m.group(2)) for m in
+     re.finditer(r'dg_request_duration_seconds_bucket\{route="check",le="([^"]+)"\} (\d+)', open(sys.argv[1]).read())}
+total = b[float("inf")]
+print("server-side check time: " + ", ".join("%.3f%% <= %g us" % (100.0 * n / total, le * 1e6)
+                                             for le, n in sorted(b.items()) if le <= 1e-3))
+PY
