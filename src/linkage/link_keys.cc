@@ -95,6 +95,10 @@ void EdgeWords(std::string_view text, size_t max_words, bool from_end, std::stri
 
 }
 
+std::string_view TriName(TriBool b) {
+  return b == TriBool::kTrue ? "on" : (b == TriBool::kFalse ? "off" : "unset");
+}
+
 // The prompt's edges are read from this many bytes at each end only.
 constexpr size_t kEdgeScanBytes = 512;
 
@@ -218,11 +222,14 @@ std::string KeyExtractor::Display(const LinkKey& key, const Event& e) const {
   switch (key.kind) {
     case LinkKind::kRequestShape: {
       const GenParams& p = e.params;
-      return fmt::format("{}, {}, model {}, max_tokens {}, thinking {}, temperature {}, n {}, logprobs {}, {} tools",
-                         e.client_fp.empty() ? "no fingerprint" : std::string(Clip(e.client_fp)),
-                         e.user_agent.empty() ? "no agent" : std::string(Clip(e.user_agent)),
-                         e.model.empty() ? "-" : e.model, p.max_tokens, p.thinking_budget, p.temperature, p.n,
-                         p.logprobs == TriBool::kTrue ? "on" : "off", e.tools.size());
+      // Every field the shape hashes, so two shapes never read alike.
+      return fmt::format(
+          "{}, {}, model {}, max_tokens {}, thinking {}, temperature {}, top_p {}, n {}, logprobs {}, top_logprobs {}, "
+          "stream {}, {} tools",
+          e.client_fp.empty() ? "no fingerprint" : std::string(Clip(e.client_fp)),
+          e.user_agent.empty() ? "no agent" : std::string(Clip(e.user_agent)), e.model.empty() ? "-" : e.model,
+          p.max_tokens, p.thinking_budget, p.temperature, p.top_p, p.n, TriName(p.logprobs), p.top_logprobs,
+          TriName(p.stream), e.tools.size());
     }
     case LinkKind::kTemplateBand:
       return fmt::format("#{:016x}", key.hash);

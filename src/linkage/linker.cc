@@ -532,6 +532,7 @@ std::vector<SharedValue> Linker::SharedValues(int32_t campaign, size_t limit) co
     if (it == keys_.end()) continue;
     SharedValue v;
     v.kind = it->second.kind;
+    v.hash = hash;
     v.display = it->second.display;
     v.accounts = count;
     v.holders = it->second.holders;
@@ -541,7 +542,8 @@ std::vector<SharedValue> Linker::SharedValues(int32_t campaign, size_t limit) co
   std::sort(out.begin(), out.end(), [](const SharedValue& x, const SharedValue& y) {
     if (x.accounts != y.accounts) return x.accounts > y.accounts;
     if (x.kind != y.kind) return x.kind < y.kind;
-    return x.display < y.display;
+    if (x.display != y.display) return x.display < y.display;
+    return x.hash < y.hash;  // hash-map order varies per process: never let it show
   });
   if (out.size() > limit) out.resize(limit);
   return out;
@@ -583,6 +585,7 @@ std::vector<std::string> Linker::AccountEvidence(uint32_t account, size_t limit)
   }
   std::sort(held.begin(), held.end(), [](const auto& x, const auto& y) {
     if (x.first != y.first) return x.first > y.first;
+    if (x.second->kind != y.second->kind) return x.second->kind < y.second->kind;
     return x.second->display < y.second->display;
   });
   std::array<bool, kLinkKindCount> shown{};

@@ -137,6 +137,7 @@ struct Escalation {
 // A shared value as it appears among a campaign's members.
 struct SharedValue {
   LinkKind kind;
+  uint64_t hash = 0;  // identifies the value (two values may display alike)
   std::string display;
   int64_t accounts = 0;  // core members holding it
   int64_t holders = 0;   // all accounts holding it (campaign or not)

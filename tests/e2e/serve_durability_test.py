@@ -86,7 +86,32 @@ acked = post_all(srv, 500, stop=cut, watch=members)
 acked += post_all(srv, 500, start=cut, watch=members)
 check(acked == len(lines), "accepted %d of %d" % (acked, len(lines)))
 compare(srv, full, "serve vs scan")
-check(srv.json("GET", "/v1/campaigns")[1] == full_campaigns, "campaigns differ from scan")
+def first_difference(a, b, path="$"):
+    """Where two JSON values first differ (for a readable failure)."""
+    if type(a) is not type(b):
+        return "%s: %r vs %r" % (path, a, b)
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return "%s.%s: only in %s" % (path, k, "serve" if k in a else "scan")
+            d = first_difference(a[k], b[k], path + "." + k)
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return "%s: %d vs %d items" % (path, len(a), len(b))
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, "%s[%d]" % (path, i))
+            if d:
+                return d
+        return None
+    return None if a == b else "%s: serve %r, scan %r" % (path, a, b)
+
+
+served_campaigns = srv.json("GET", "/v1/campaigns")[1]
+check(served_campaigns == full_campaigns,
+      "campaigns differ from scan: %s" % first_difference(served_campaigns, full_campaigns))
 check(srv.stop() == 0, "SIGTERM exit status")
 srv = Server(state=state)
 compare(srv, full, "after restart")
