@@ -32,6 +32,7 @@ constexpr std::array<KindInfo, kLinkKindCount> kKinds = {{
     {LinkFamily::kContent, "prompt_head", "prompt opening"},
     {LinkFamily::kContent, "prompt_tail", "prompt closing"},
     {LinkFamily::kContent, "template", "prompt template (MinHash band)"},
+    {LinkFamily::kTiming, "lockstep", "identical requests in the same 10-minute window"},
 }};
 
 // Display values are cut to this many bytes (on a UTF-8 boundary).
@@ -117,6 +118,8 @@ std::string_view LinkFamilyName(LinkFamily family) {
       return "sign-up";
     case LinkFamily::kContent:
       return "content";
+    case LinkFamily::kTiming:
+      return "timing";
   }
   return "?";
 }
@@ -166,7 +169,13 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     shape.top_p = p.top_p;
     shape.logprobs = static_cast<uint8_t>(p.logprobs);
     shape.stream = static_cast<uint8_t>(p.stream);
-    keys_.push_back(LinkKey{LinkKind::kRequestShape, XXH3_64bits_withSeed(&shape, sizeof(shape), 0x73686170ULL), {}});
+    shape_hash_ = XXH3_64bits_withSeed(&shape, sizeof(shape), 0x73686170ULL);
+    keys_.push_back(LinkKey{LinkKind::kRequestShape, shape_hash_, {}});
+    if (e.ts_ms != kNoTime) {
+      const int64_t window = e.ts_ms / kLockstepWindowMs;
+      const uint64_t pair[2] = {shape_hash_, static_cast<uint64_t>(window)};
+      keys_.push_back(LinkKey{LinkKind::kLockstep, XXH3_64bits_withSeed(pair, sizeof(pair), 0x6c6f636bULL), {}});
+    }
   }
   // Sign-up.
   if (e.has_account) {
@@ -233,6 +242,8 @@ std::string KeyExtractor::Display(const LinkKey& key, const Event& e) const {
     }
     case LinkKind::kTemplateBand:
       return fmt::format("#{:016x}", key.hash);
+    case LinkKind::kLockstep:
+      return "window from " + FormatRfc3339Ms(e.ts_ms - e.ts_ms % kLockstepWindowMs).substr(0, 16);
     default:
       return std::string(key.text);
   }

@@ -5,8 +5,9 @@
 // infrastructure (IP, /24 or /48 prefix, ASN of anonymising networks, client
 // fingerprint, user agent), sign-up facts (payment fingerprint, email domain
 // with local-part shape, sign-up hour), automation shape (the exact request
-// parameters a script sends), and content (masked system prompt, the first and
-// last words of the prompt around its fill, LSH bands of its template sketch).
+// parameters a script sends), content (masked system prompt, the first and
+// last words of the prompt around its fill, LSH bands of its template
+// sketch) and timing (the request shape in a 10-minute window: lockstep).
 // Kinds are grouped into families; two accounts are linked only by evidence
 // from at least two families (linker.h), so one shared NAT address, one
 // popular SDK or one common phrase never links accounts on its own.
@@ -41,11 +42,17 @@ enum class LinkKind : uint8_t {
   kPromptHead,
   kPromptTail,
   kTemplateBand,
+  kLockstep,  // the same request shape in the same 10-minute window
 };
-inline constexpr size_t kLinkKindCount = 13;
+inline constexpr size_t kLinkKindCount = 14;
 
-enum class LinkFamily : uint8_t { kNetwork, kClient, kSignup, kContent };
-inline constexpr size_t kLinkFamilyCount = 4;
+enum class LinkFamily : uint8_t { kNetwork, kClient, kSignup, kContent, kTiming };
+inline constexpr size_t kLinkFamilyCount = 5;
+
+// Lockstep windows: accounts that send the same request shape in the same
+// window again and again act in lockstep (SynchroTrap's (action, time
+// bucket) sets, with the request shape as the action).
+inline constexpr int64_t kLockstepWindowMs = 10 * 60 * 1000;
 
 LinkFamily FamilyOf(LinkKind kind);
 // "ip", "prefix", "asn", "client_fp", "user_agent", "request_shape",
@@ -96,6 +103,7 @@ class KeyExtractor {
   int64_t asn_cached_ = kAbsent;
   IpType asn_type_cached_ = IpType::kUnknown;
   int64_t signup_cached_ = kNoTime;
+  uint64_t shape_hash_ = 0;
   std::string email_text_;
   std::string signup_text_;
   std::string system_text_;

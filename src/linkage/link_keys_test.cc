@@ -123,6 +123,22 @@ TEST(KeyExtractor, EmptyEventHasOnlyTheShapeKey) {
   EXPECT_FALSE(x.has_sketch());
 }
 
+TEST(KeyExtractor, LockstepKeyIsTheShapeInATenMinuteWindow) {
+  KeyExtractor x;
+  Event a = BaseEvent();
+  Event b = BaseEvent();
+  b.account_id = "a2";
+  a.ts_ms = 7 * kLockstepWindowMs + 10;
+  b.ts_ms = 7 * kLockstepWindowMs + kLockstepWindowMs - 1;
+  const uint64_t ka = Find(Keys(x, a), LinkKind::kLockstep)->hash;
+  EXPECT_EQ(ka, Find(Keys(x, b), LinkKind::kLockstep)->hash);
+  b.ts_ms += 1;  // next window
+  EXPECT_NE(ka, Find(Keys(x, b), LinkKind::kLockstep)->hash);
+  b.ts_ms = a.ts_ms;
+  b.params.max_tokens = 1;  // another shape
+  EXPECT_NE(ka, Find(Keys(x, b), LinkKind::kLockstep)->hash);
+}
+
 TEST(KeyExtractor, LongValuesAreClippedOnACodePointBoundary) {
   KeyExtractor x;
   Event e = BaseEvent();

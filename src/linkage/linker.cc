@@ -32,7 +32,7 @@ bool IsContent(LinkKind kind) { return FamilyOf(kind) == LinkFamily::kContent; }
 // or one operation.
 bool IsCommonByConstruction(LinkKind kind) {
   return FamilyOf(kind) == LinkFamily::kNetwork || kind == LinkKind::kClientFp || kind == LinkKind::kUserAgent ||
-         kind == LinkKind::kEmailShape || kind == LinkKind::kSignupHour;
+         kind == LinkKind::kEmailShape || kind == LinkKind::kSignupHour || kind == LinkKind::kLockstep;
 }
 
 }  // namespace
@@ -46,7 +46,7 @@ Status LinkageConfig::Validate() const {
   }
   if (!(edge_threshold > 0)) return Status::InvalidArgument("linkage.edge_threshold must be > 0");
   if (edge_min_families < 1 || edge_min_families > static_cast<int64_t>(kLinkFamilyCount)) {
-    return Status::InvalidArgument("linkage.edge_min_families must be in 1..4");
+    return Status::InvalidArgument("linkage.edge_min_families must be in 1..5");
   }
   if (common_accounts < 2) return Status::InvalidArgument("linkage.common_accounts must be >= 2");
   if (common_damping < 0) return Status::InvalidArgument("linkage.common_damping must be >= 0");
@@ -99,6 +99,9 @@ void Linker::Hold(AccountLinks& a, LinkKind kind, uint64_t key) {
     const unsigned bit = Probe(key, i);
     a.held_filter[bit / 64] |= uint64_t{1} << (bit % 64);
   }
+  // A lockstep value lives ten minutes: listing it would push the account's
+  // lasting values (addresses, fingerprints) out of its list.
+  if (kind == LinkKind::kLockstep) return;
   const bool content = IsContent(kind);
   auto& list = content ? a.content_keys : a.infra_keys;
   auto& next = content ? a.content_next : a.infra_next;
@@ -233,15 +236,23 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
         }
       }
       if (weakest == candidates.end()) return;
-      *weakest = Candidate{other, {}, 0, false};
+      *weakest = Candidate{other, {}, 0, false, 0};
       it = weakest;
     } else {
-      candidates.push_back(Candidate{other, {}, 0, false});
+      candidates.push_back(Candidate{other, {}, 0, false, 0});
       it = candidates.end() - 1;
     }
   }
   const auto kind_bit = static_cast<uint16_t>(1u << static_cast<unsigned>(kind));
-  if ((it->kinds & kind_bit) != 0) return;  // each kind counts once per pair
+  if (kind == LinkKind::kLockstep) {
+    // Lockstep accumulates: one shared window is chance, many are a schedule.
+    // Once per window and pair (the two accounts' keys of one window meet once).
+    const auto window = static_cast<uint16_t>(ts_ms / kLockstepWindowMs);
+    if ((it->kinds & kind_bit) != 0 && it->last_window == window) return;
+    it->last_window = window;
+  } else if ((it->kinds & kind_bit) != 0) {
+    return;  // each other kind counts once per pair
+  }
   it->kinds |= kind_bit;
   const auto family = static_cast<size_t>(FamilyOf(kind));
   const double capped =

@@ -74,11 +74,13 @@ struct LinkageConfig {
       0.5,   // prompt_head
       0.5,   // prompt_tail
       0.3,   // template (one shared LSH band: the prompts are similar, not the same template)
+      0.1,   // lockstep: per shared window (accumulates, unlike the other kinds)
   };
   // A pair's evidence per family is the sum of its kinds' weights (each kind
   // counted once per pair), capped: several views of one prompt are not
   // independent evidence.
-  std::array<double, kLinkFamilyCount> family_cap = {0.8, 0.6, 1.0, 0.7};  // network, client, sign-up, content
+  // network, client, sign-up, content, timing
+  std::array<double, kLinkFamilyCount> family_cap = {0.8, 0.6, 1.0, 0.7, 0.5};
   double edge_threshold = 1.2;       // pair evidence that makes an edge
   int64_t edge_min_families = 2;     // ... from at least this many families
   // Values unrelated people share by construction (network values: carrier
@@ -215,6 +217,7 @@ class Linker {
     std::array<uint8_t, kLinkFamilyCount> family_weight;  // hundredths, capped per family
     uint16_t kinds;  // bit per LinkKind already counted for this pair
     bool linked;     // an edge exists
+    uint16_t last_window = 0;  // low bits of the last lockstep window counted
   };
   struct Edge {
     uint32_t other;

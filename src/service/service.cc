@@ -13,6 +13,8 @@
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "ingest/decoder.h"
+#include "intel/bundle.h"
+#include "intel/index.h"
 #include "sinks/outputs.h"
 
 namespace dg {
@@ -210,6 +212,18 @@ Status DecisionService::RebuildEngine(const EngineConfig& config) {
   auto engine = Engine::Create(config);
   if (!engine.ok()) return engine.status();
   engine_ = std::move(engine).value();
+  if (!options_.state_dir.empty()) {
+    // Shared intel imported into the state (`intel import`): picked up here,
+    // so an import followed by a reload takes effect without a restart.
+    auto bundles = LoadImportedBundles(options_.state_dir);
+    if (!bundles.ok()) return bundles.status();
+    if (!bundles->empty()) {
+      auto intel = std::make_shared<IntelIndex>(options_.intel_key);
+      for (const auto& bundle : *bundles) intel->Add(bundle);
+      intel_indicators_.store(static_cast<int64_t>(intel->indicator_count()));
+      engine_->SetIntel(std::move(intel));
+    }
+  }
   dedup_ = std::make_unique<RequestIdDedup>(config.ingest.dedup_window_ms, config.ingest.dedup_max_ids);
   last_ts_ms_ = kNoTime;
   applied_seq_ = 0;
@@ -730,6 +744,7 @@ std::string DecisionService::MetricsText() const {
   }
   gauge("dg_accounts", "Accounts seen.", accounts_.load());
   gauge("dg_campaigns", "Campaigns found.", campaigns_.load());
+  gauge("dg_intel_indicators", "Shared-intel indicators loaded from STATE/intel/.", intel_indicators_.load());
   gauge("dg_overrides", "Overrides in force.", static_cast<int64_t>(overrides_.size()));
   gauge("dg_log_events", "Events in the write-ahead log.", log_->last_seq());
   {

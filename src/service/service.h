@@ -79,6 +79,10 @@ struct ServeOptions {
   std::string state_dir;    // empty: a temporary log, nothing survives the process
   std::string config_path;  // empty: defaults; Reload() re-reads it
   EngineConfig config;      // as loaded from config_path
+  // The trust group's HMAC key for shared intel (empty: keyed indicators
+  // cannot match). Bundles come from STATE/intel/ (`intel import`), loaded
+  // at start and at every reload.
+  std::string intel_key;
 };
 
 // Routes the latency histograms are kept for.
@@ -208,6 +212,7 @@ class DecisionService {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<RequestIdDedup> dedup_;
   int64_t applied_seq_ = 0;   // last log entry the engine has seen
+  std::atomic<int64_t> intel_indicators_{0};  // shared-intel indicators loaded (written by the engine thread)
   int64_t last_ts_ms_ = kNoTime;
   bool publish_each_event_ = true;  // off while replaying
   struct PublishedCampaign {

@@ -286,7 +286,8 @@ int RunIntelImportCommand(const std::string& bundle_path, const std::string& sta
 // service's threads inherit the blocked mask): SIGTERM/SIGINT stop it
 // gracefully (requests in flight answered, queued events processed, the log
 // closed), SIGHUP reloads the config.
-int RunServeCommand(const std::string& listen, const std::string& state_dir, const CommonFlags& flags) {
+int RunServeCommand(const std::string& listen, const std::string& state_dir, const std::string& intel_key_file,
+                    const CommonFlags& flags) {
   auto address = ParseListenAddress(listen);
   if (!address.ok()) return Fail(kExitUsage, address.status().message());
   auto config = LoadConfig(flags);
@@ -300,6 +301,11 @@ int RunServeCommand(const std::string& listen, const std::string& state_dir, con
 
   ServeOptions options;
   options.state_dir = state_dir;
+  if (!intel_key_file.empty()) {
+    auto key = LoadIntelKeyFile(intel_key_file);
+    if (!key.ok()) return Fail(kExitUsage, key.status().message());
+    options.intel_key = std::move(key).value();
+  }
   options.config_path = flags.config_path;
   options.config = std::move(config).value();
   const auto start = std::chrono::steady_clock::now();
@@ -435,6 +441,9 @@ int main(int argc, char** argv) {
                                           "survives a restart");
   serve->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md); re-read on SIGHUP and "
                                                    "POST /v1/admin/reload");
+  std::string serve_key_file;
+  serve->add_option("--key-file", serve_key_file, "The trust group's HMAC key for bundles imported into "
+                                                  "STATE/intel/ (`intel import`; loaded at start and on reload)");
   serve->add_flag("--quiet", flags.quiet, "No start and stop messages");
 
   try {
@@ -455,7 +464,7 @@ int main(int argc, char** argv) {
   if (intel_export->parsed()) return RunIntelExportCommand(intel_result, intel_out, intel_key_file, export_options);
   if (intel_import->parsed()) return RunIntelImportCommand(intel_bundle, intel_state);
   if (eval->parsed()) return RunEvalCommand(eval_options, eval_json);
-  if (serve->parsed()) return RunServeCommand(listen, state_dir, flags);
+  if (serve->parsed()) return RunServeCommand(listen, state_dir, serve_key_file, flags);
   if (simulate->parsed()) return RunSimulateCommand(scenario_path, sim_out, sim_seed, corpora_dir, sim_quiet);
   return kExitUsage;
 }
