@@ -33,6 +33,7 @@ constexpr std::array<KindInfo, kLinkKindCount> kKinds = {{
     {LinkFamily::kContent, "prompt_tail", "prompt closing"},
     {LinkFamily::kContent, "template", "prompt template (MinHash band)"},
     {LinkFamily::kTiming, "lockstep", "identical requests in the same 10-minute window"},
+    {LinkFamily::kTiming, "model_switch", "switch to a new model in the same hour"},
 }};
 
 // Display values are cut to this many bytes (on a UTF-8 boundary).

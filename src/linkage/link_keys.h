@@ -42,9 +42,10 @@ enum class LinkKind : uint8_t {
   kPromptHead,
   kPromptTail,
   kTemplateBand,
-  kLockstep,  // the same request shape in the same 10-minute window
+  kLockstep,     // the same request shape in the same 10-minute window
+  kModelSwitch,  // a switch to a model in a given hour (made by the linker, which knows the previous model)
 };
-inline constexpr size_t kLinkKindCount = 14;
+inline constexpr size_t kLinkKindCount = 15;
 
 enum class LinkFamily : uint8_t { kNetwork, kClient, kSignup, kContent, kTiming };
 inline constexpr size_t kLinkFamilyCount = 5;

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "common/check.h"
+#include "common/hash.h"
 
 namespace dg {
 namespace {
@@ -31,8 +32,9 @@ bool IsContent(LinkKind kind) { return FamilyOf(kind) == LinkFamily::kContent; }
 // shared by thousands is not such a value: it is either a product's default
 // or one operation.
 bool IsCommonByConstruction(LinkKind kind) {
-  return FamilyOf(kind) == LinkFamily::kNetwork || kind == LinkKind::kClientFp || kind == LinkKind::kUserAgent ||
-         kind == LinkKind::kEmailShape || kind == LinkKind::kSignupHour || kind == LinkKind::kLockstep;
+  return FamilyOf(kind) == LinkFamily::kNetwork || kind == LinkKind::kClientFp ||
+         kind == LinkKind::kUserAgent || kind == LinkKind::kEmailShape || kind == LinkKind::kSignupHour ||
+         kind == LinkKind::kLockstep || kind == LinkKind::kModelSwitch;
 }
 
 }  // namespace
@@ -91,7 +93,8 @@ bool Linker::Holds(const AccountLinks& a, uint64_t key) {
 }
 
 bool Linker::IsSeed(const AccountLinks& a) const {
-  return a.own_score >= config_.suspicious_score && a.exchanges >= config_.seed_min_exchanges && !a.is_protected;
+  return a.own_score >= config_.suspicious_score && a.exchanges >= config_.seed_min_exchanges &&
+         !a.is_protected;
 }
 
 void Linker::Hold(AccountLinks& a, LinkKind kind, uint64_t key) {
@@ -126,7 +129,8 @@ bool Linker::IsProtected(const AccountLinks& a) const {
          (a.exchanges >= config_.protect_min_exchanges && a.own_score < config_.protect_below_score);
 }
 
-LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_score, const AccountSummary& summary) {
+LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_score,
+                            const AccountSummary& summary) {
   escalations_.clear();
   if (!config_.enabled) return {};
   AccountLinks& a = Account(account);
@@ -138,62 +142,20 @@ LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_sco
   a.is_protected = IsProtected(a);
 
   const int64_t ts = event.ts_ms;
-  for (const LinkKey& key : extractor_.Extract(event)) {
-    if (config_.kind_weight[static_cast<size_t>(key.kind)] <= 0) continue;
-    if (Holds(accounts_[account], key.hash)) continue;
-    auto it = keys_.find(key.hash);
-    if (it != keys_.end()) {
-      KeyStats& k = it->second;
-      k.last_seen_ms = ts;
-      const size_t known = std::min<size_t>(k.holders, kRecent);
-      ++k.holders;
-      const double weight = Damped(key.kind, k.holders);
-      const std::array<uint32_t, kRecent> recent = k.recent;
-      k.recent[k.recent_next] = account;
-      k.recent_next = static_cast<uint8_t>((k.recent_next + 1) % kRecent);
-      Hold(accounts_[account], key.kind, key.hash);
-      for (size_t r = 0; r < known; ++r) AddEvidence(account, recent[r], key.kind, weight, ts);
-      continue;
-    }
-    auto once = seen_once_.find(key.hash);
-    bool in_old = false;
-    if (once == seen_once_.end()) {
-      once = seen_once_old_.find(key.hash);
-      in_old = once != seen_once_old_.end();
-      if (!in_old) {
-        seen_once_.emplace(key.hash, SeenOnce{account});
-        if (seen_once_.size() >= config_.seen_once_capacity / 2) {
-          // Two generations: the older half is dropped whole, so memory stays
-          // bounded and a value survives at least capacity/2 newer values.
-          seen_once_old_ = std::move(seen_once_);
-          seen_once_.clear();
-        }
-        continue;
-      }
-    }
-    const uint32_t first = once->second.account;
-    if (first == account) continue;
-    if (in_old) {
-      seen_once_old_.erase(once);
-    } else {
-      seen_once_.erase(once);
-    }
-    KeyStats stats;
-    stats.kind = key.kind;
-    stats.holders = 2;
-    stats.recent[0] = first;
-    stats.recent[1] = account;
-    stats.recent_next = 2;
-    stats.last_seen_ms = ts;
-    stats.display = extractor_.Display(key, event);
-    if (key.kind == LinkKind::kTemplateBand && extractor_.has_sketch()) {
-      stats.sketch = std::make_unique<TemplateSketch>(extractor_.sketch());
-    }
-    keys_.emplace(key.hash, std::move(stats));
-    Hold(accounts_[first], key.kind, key.hash);
-    Hold(accounts_[account], key.kind, key.hash);
-    AddEvidence(account, first, key.kind, Damped(key.kind, 2), ts);
+  for (const LinkKey& key : extractor_.Extract(event)) TakeValue(account, key, event);
+  // A switch to another model: accounts of one operation switch together
+  // when a new model is released (the key is the model and the hour).
+  const uint64_t model = event.model.empty() ? 0 : Hash64(event.model);
+  AccountLinks& links = accounts_[account];
+  if (model != 0 && links.last_model != 0 && model != links.last_model) {
+    model_switch_text_ = event.model + " from " + FormatRfc3339Ms(ts - ts % kMsPerHour).substr(0, 13) + "h";
+    const uint64_t pair[2] = {model, static_cast<uint64_t>(ts / kMsPerHour)};
+    TakeValue(account,
+              LinkKey{LinkKind::kModelSwitch, XXH3_64bits_withSeed(pair, sizeof(pair), 0x6d6f64ULL),
+                      model_switch_text_},
+              event);
   }
+  if (model != 0) accounts_[account].last_model = model;
   if (keys_.size() > config_.max_keys) EvictKeys();
 
   const uint32_t root = components_.Find(account);
@@ -213,6 +175,64 @@ LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_sco
   return out;
 }
 
+void Linker::TakeValue(uint32_t account, const LinkKey& key, const Event& event) {
+  const int64_t ts = event.ts_ms;
+  if (config_.kind_weight[static_cast<size_t>(key.kind)] <= 0) return;
+  if (Holds(accounts_[account], key.hash)) return;
+  auto it = keys_.find(key.hash);
+  if (it != keys_.end()) {
+    KeyStats& k = it->second;
+    k.last_seen_ms = ts;
+    const size_t known = std::min<size_t>(k.holders, kRecent);
+    ++k.holders;
+    const double weight = Damped(key.kind, k.holders);
+    const std::array<uint32_t, kRecent> recent = k.recent;
+    k.recent[k.recent_next] = account;
+    k.recent_next = static_cast<uint8_t>((k.recent_next + 1) % kRecent);
+    Hold(accounts_[account], key.kind, key.hash);
+    for (size_t r = 0; r < known; ++r) AddEvidence(account, recent[r], key.kind, weight, ts);
+    return;
+  }
+  auto once = seen_once_.find(key.hash);
+  bool in_old = false;
+  if (once == seen_once_.end()) {
+    once = seen_once_old_.find(key.hash);
+    in_old = once != seen_once_old_.end();
+    if (!in_old) {
+      seen_once_.emplace(key.hash, SeenOnce{account});
+      if (seen_once_.size() >= config_.seen_once_capacity / 2) {
+        // Two generations: the older half is dropped whole, so memory stays
+        // bounded and a value survives at least capacity/2 newer values.
+        seen_once_old_ = std::move(seen_once_);
+        seen_once_.clear();
+      }
+      return;
+    }
+  }
+  const uint32_t first = once->second.account;
+  if (first == account) return;
+  if (in_old) {
+    seen_once_old_.erase(once);
+  } else {
+    seen_once_.erase(once);
+  }
+  KeyStats stats;
+  stats.kind = key.kind;
+  stats.holders = 2;
+  stats.recent[0] = first;
+  stats.recent[1] = account;
+  stats.recent_next = 2;
+  stats.last_seen_ms = ts;
+  stats.display = extractor_.Display(key, event);
+  if (key.kind == LinkKind::kTemplateBand && extractor_.has_sketch()) {
+    stats.sketch = std::make_unique<TemplateSketch>(extractor_.sketch());
+  }
+  keys_.emplace(key.hash, std::move(stats));
+  Hold(accounts_[first], key.kind, key.hash);
+  Hold(accounts_[account], key.kind, key.hash);
+  AddEvidence(account, first, key.kind, Damped(key.kind, 2), ts);
+}
+
 void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, int64_t ts_ms) {
   if (a == b) return;
   // Evidence of a pair lives with its newer account (the larger index), so it
@@ -220,7 +240,8 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   const uint32_t owner = std::max(a, b);
   const uint32_t other = std::min(a, b);
   auto& candidates = accounts_[owner].candidates;
-  auto it = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) { return c.other == other; });
+  auto it = std::find_if(candidates.begin(), candidates.end(),
+                         [&](const Candidate& c) { return c.other == other; });
   if (it == candidates.end()) {
     if (candidates.size() >= kMaxCandidates) {
       // Replace the weakest unlinked candidate; linked ones are kept.
@@ -267,7 +288,8 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
     total += w;
     if (w < kMinFamilyWeight) continue;
     ++families;
-    identity |= f == static_cast<size_t>(LinkFamily::kSignup) || f == static_cast<size_t>(LinkFamily::kContent);
+    identity |=
+        f == static_cast<size_t>(LinkFamily::kSignup) || f == static_cast<size_t>(LinkFamily::kContent);
   }
   // Network and client evidence alone say "same place, same tool", which
   // people behind one VPN exit with one SDK share: an edge also needs what
@@ -344,7 +366,8 @@ void Linker::OnUnion(uint32_t root, uint32_t absorbed, int64_t ts_ms) {
       for (uint32_t m : dropped.core) campaign_of_[m] = keep;
       kept.core.insert(kept.core.end(), dropped.core.begin(), dropped.core.end());
       if (dropped.action > kept.action) kept.action = dropped.action;
-      if (kept.actioned_ts_ms == kNoTime || (dropped.actioned_ts_ms != kNoTime && dropped.actioned_ts_ms < kept.actioned_ts_ms)) {
+      if (kept.actioned_ts_ms == kNoTime ||
+          (dropped.actioned_ts_ms != kNoTime && dropped.actioned_ts_ms < kept.actioned_ts_ms)) {
         kept.actioned_ts_ms = dropped.actioned_ts_ms;
       }
       dropped.core.clear();
@@ -415,8 +438,15 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
   std::vector<bool> in_core = PeelToCore(n, edges, config_.edge_threshold, config_.core_median_share);
   if (getenv("DG_DEBUG") && n > 1000) {
     size_t ns = 0, nc = 0, nk = 0, np = 0, noedge = 0;
-    for (uint32_t i = 0; i < n; ++i) { ns += seed[i]; nc += candidate[i]; nk += in_core[i] && candidate[i]; np += accounts_[members[i]].is_protected; noedge += accounts_[members[i]].edges.empty(); }
-    fprintf(stderr, "rescore n=%zu seeds=%zu cand=%zu core=%zu protected=%zu edges=%zu noedge=%zu\n", n, ns, nc, nk, np, edges.size(), noedge);
+    for (uint32_t i = 0; i < n; ++i) {
+      ns += seed[i];
+      nc += candidate[i];
+      nk += in_core[i] && candidate[i];
+      np += accounts_[members[i]].is_protected;
+      noedge += accounts_[members[i]].edges.empty();
+    }
+    fprintf(stderr, "rescore n=%zu seeds=%zu cand=%zu core=%zu protected=%zu edges=%zu noedge=%zu\n", n, ns,
+            nc, nk, np, edges.size(), noedge);
   }
   for (uint32_t i = 0; i < n; ++i) in_core[i] = in_core[i] && candidate[i];
   // Aggregate over the core.
@@ -604,7 +634,8 @@ std::vector<std::string> Linker::AccountEvidence(uint32_t account, size_t limit)
     if (out.size() >= limit) break;
     if (shown[static_cast<size_t>(k->kind)]) continue;
     shown[static_cast<size_t>(k->kind)] = true;
-    out.push_back(fmt::format("shares {} '{}' with {} accounts", LinkKindLabel(k->kind), k->display, holders - 1));
+    out.push_back(
+        fmt::format("shares {} '{}' with {} accounts", LinkKindLabel(k->kind), k->display, holders - 1));
   }
   return out;
 }

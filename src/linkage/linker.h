@@ -75,6 +75,7 @@ struct LinkageConfig {
       0.5,   // prompt_tail
       0.3,   // template (one shared LSH band: the prompts are similar, not the same template)
       0.1,   // lockstep: per shared window (accumulates, unlike the other kinds)
+      0.3,   // model_switch: switched to the same model in the same hour
   };
   // A pair's evidence per family is the sum of its kinds' weights (each kind
   // counted once per pair), capped: several views of one prompt are not
@@ -241,6 +242,7 @@ class Linker {
     int64_t signup_hour = kNoTime;
     bool verified_org = false;
     bool is_protected = false;
+    uint64_t last_model = 0;  // hash of the model of the previous exchange (0: none yet)
   };
   struct Component {
     std::vector<uint32_t> members;
@@ -254,6 +256,8 @@ class Linker {
   bool IsSeed(const AccountLinks& a) const;
   void Hold(AccountLinks& a, LinkKind kind, uint64_t key);
   double Damped(LinkKind kind, uint32_t holders) const;
+  // The account takes one value: index update and pair evidence.
+  void TakeValue(uint32_t account, const LinkKey& key, const Event& event);
   void AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, int64_t ts_ms);
   void AddEdge(uint32_t a, uint32_t b, double weight, uint16_t kinds, int64_t ts_ms);
   void OnUnion(uint32_t root, uint32_t absorbed, int64_t ts_ms);
@@ -266,6 +270,7 @@ class Linker {
   PolicyConfig policy_;
   PooledScorer pooled_scorer_;
   KeyExtractor extractor_;
+  std::string model_switch_text_;
   absl::flat_hash_map<uint64_t, KeyStats> keys_;
   absl::flat_hash_map<uint64_t, SeenOnce> seen_once_;
   absl::flat_hash_map<uint64_t, SeenOnce> seen_once_old_;

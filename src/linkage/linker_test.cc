@@ -238,6 +238,34 @@ TEST_F(LinkerTest, LockstepAccumulatesOverWindowsAndNeedsAnotherFamily) {
   EXPECT_EQ(linker.Stats().edges, 1u);
 }
 
+// Two accounts with an email shape and script settings in common switch from
+// m1 to m2: in the same hour that links them, hours apart it does not.
+size_t EdgesAfterSwitches(int64_t second_switch_delay_ms) {
+  Linker linker(LinkageConfig{}, PolicyConfig{});
+  for (uint32_t a = 0; a < 2; ++a) {
+    for (int n = 0; n < 4; ++n) {
+      Event e = BenignEvent(static_cast<int>(a), n);
+      e.ts_ms = kT0 + n * kMsPerMinute + (n >= 2 && a == 1 ? second_switch_delay_ms : 0) + a * 1000;
+      e.model = n < 2 ? "m1" : "m2";
+      e.client_fp = "fp_same";
+      e.user_agent = "sdk/2";
+      e.params.max_tokens = 32000;
+      e.has_account = true;
+      e.account.email_domain = "mail.example";
+      e.account.email_local_shape = "aaaa9999";
+      AccountSummary s;
+      s.exchanges = n + 1;
+      linker.Observe(a, e, 0.5, s);
+    }
+  }
+  return linker.Stats().edges;
+}
+
+TEST(LinkerTiming, SimultaneousModelSwitchIsEvidence) {
+  EXPECT_EQ(EdgesAfterSwitches(0), 1u);
+  EXPECT_EQ(EdgesAfterSwitches(5 * kMsPerHour), 0u);
+}
+
 TEST(LinkerMemory, SeenOnceTableStaysWithinItsCapacity) {
   LinkageConfig config;
   config.seen_once_capacity = 4096;
