@@ -203,33 +203,33 @@ TEST_F(LinkerTest, RepeatedValuesCountOnePerAccount) {
   EXPECT_GT(stats.shared_keys, 0u);
 }
 
+// Account `a`'s exchange in lockstep window `w`: the same script settings
+// as the other account, and optionally the same email shape.
+Event LockstepEvent(uint32_t a, int w, bool same_email) {
+  Event e = BenignEvent(static_cast<int>(a), w);
+  e.ts_ms = kT0 + w * kLockstepWindowMs + a;
+  e.client_fp = "fp_same";
+  e.user_agent = "sdk/2";
+  e.params.max_tokens = 32000;
+  if (same_email) {
+    e.has_account = true;
+    e.account.email_domain = "mail.example";
+    e.account.email_local_shape = "aaaa9999";
+  }
+  return e;
+}
+
 TEST_F(LinkerTest, LockstepAccumulatesOverWindowsAndNeedsAnotherFamily) {
-  // Two accounts with the same script settings in the same windows, nothing
-  // else in common: timing and client alone never link.
+  // Timing and client alone never link.
   for (int w = 0; w < 20; ++w) {
-    for (uint32_t a = 0; a < 2; ++a) {
-      Event e = BenignEvent(static_cast<int>(a), w);
-      e.ts_ms = kT0 + w * kLockstepWindowMs + a;
-      e.client_fp = "fp_same";
-      e.user_agent = "sdk/2";
-      e.params.max_tokens = 32000;
-      Observe(a, e, 0.5, w + 1);
-    }
+    for (uint32_t a = 0; a < 2; ++a) Observe(a, LockstepEvent(a, w, false), 0.5, w + 1);
   }
   EXPECT_EQ(linker_.Stats().edges, 0u);
   // With one sign-up value in common (an email shape, weak), the windows tip it.
   Linker linker(config_, policy_);
   for (int w = 0; w < 20; ++w) {
     for (uint32_t a = 0; a < 2; ++a) {
-      Event e = BenignEvent(static_cast<int>(a), w);
-      e.ts_ms = kT0 + w * kLockstepWindowMs + a;
-      e.client_fp = "fp_same";
-      e.user_agent = "sdk/2";
-      e.params.max_tokens = 32000;
-      e.has_account = true;
-      e.account.email_domain = "mail.example";
-      e.account.email_local_shape = "aaaa9999";
-      linker.Observe(a, e, 0.5, Summary(w + 1));
+      linker.Observe(a, LockstepEvent(a, w, true), 0.5, Summary(w + 1));
       if (w == 0 && a == 1) {
         EXPECT_EQ(linker.Stats().edges, 0u);  // one window: no link yet
       }

@@ -243,6 +243,15 @@ void WriteValues(JsonWriter& w, const std::vector<SharedValue>& values, LinkKind
   w.EndArray();
 }
 
+// One `"name": [values of kind]` member per entry.
+void WriteValueLists(JsonWriter& w, const std::vector<SharedValue>& values,
+                     std::initializer_list<std::pair<const char*, LinkKind>> lists) {
+  for (const auto& [name, kind] : lists) {
+    w.Key(name);
+    WriteValues(w, values, kind);
+  }
+}
+
 }  // namespace
 
 std::vector<CampaignRow> Engine::CampaignRows() const {
@@ -303,38 +312,29 @@ std::vector<CampaignRow> Engine::CampaignRows() const {
       if (ip_types[k] > 0) w.Key(IpTypeName(static_cast<IpType>(k))).Double(ip_types[k] / std::max(1.0, typed), 4);
     }
     w.EndObject();
-    w.Key("ips");
-    WriteValues(w, values, LinkKind::kIp);
-    w.Key("prefixes");
-    WriteValues(w, values, LinkKind::kPrefix);
-    w.Key("asns");
-    WriteValues(w, values, LinkKind::kAsn);
-    w.Key("user_agents");
-    WriteValues(w, values, LinkKind::kUserAgent);
-    w.Key("client_fps");
-    WriteValues(w, values, LinkKind::kClientFp);
-    w.Key("request_shapes");
-    WriteValues(w, values, LinkKind::kRequestShape);
+    WriteValueLists(w, values,
+                    {{"ips", LinkKind::kIp},
+                     {"prefixes", LinkKind::kPrefix},
+                     {"asns", LinkKind::kAsn},
+                     {"user_agents", LinkKind::kUserAgent},
+                     {"client_fps", LinkKind::kClientFp},
+                     {"request_shapes", LinkKind::kRequestShape}});
     w.EndObject();
     row.extensions.emplace_back("infrastructure", w.Take());
     w.Clear();
     w.BeginObject();
-    w.Key("payment_fps");
-    WriteValues(w, values, LinkKind::kPaymentFp);
-    w.Key("email_shapes");
-    WriteValues(w, values, LinkKind::kEmailShape);
-    w.Key("waves");
-    WriteValues(w, values, LinkKind::kSignupHour);
+    WriteValueLists(w, values,
+                    {{"payment_fps", LinkKind::kPaymentFp},
+                     {"email_shapes", LinkKind::kEmailShape},
+                     {"waves", LinkKind::kSignupHour}});
     w.EndObject();
     row.extensions.emplace_back("signup", w.Take());
     w.Clear();
     w.BeginObject();
-    w.Key("system_prompts");
-    WriteValues(w, values, LinkKind::kSystemPrompt);
-    w.Key("prompt_openings");
-    WriteValues(w, values, LinkKind::kPromptHead);
-    w.Key("prompt_closings");
-    WriteValues(w, values, LinkKind::kPromptTail);
+    WriteValueLists(w, values,
+                    {{"system_prompts", LinkKind::kSystemPrompt},
+                     {"prompt_openings", LinkKind::kPromptHead},
+                     {"prompt_closings", LinkKind::kPromptTail}});
     w.EndObject();
     row.extensions.emplace_back("content", w.Take());
     w.Clear();
