@@ -207,6 +207,7 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     }
   }
   has_sketch_ = false;
+  prompt_hash_ = 0;
   if (!e.prompt.empty()) {
     const std::string_view prompt = e.prompt;
     // Only prompts long enough to have a wrapper around their content.
@@ -218,6 +219,7 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
       if (tail_text_ != head_text_) add(LinkKind::kPromptTail, tail_text_, tail_text_);
     }
     has_sketch_ = ComputeSketch(prompt, &sketch_, &words_);
+    if (has_sketch_) prompt_hash_ = XXH3_64bits(words_.data(), words_.size() * sizeof(uint64_t)) | 1;
     if (has_sketch_) {
       const BandKeys bands = ComputeBandKeys(sketch_);
       for (size_t b = 0; b < kLinkBands; ++b) {

@@ -93,12 +93,16 @@ class KeyExtractor {
   // The value of `key` (from the last Extract() of `event`) as a person reads it.
   std::string Display(const LinkKey& key, const Event& event) const;
   const TemplateSketch& sketch() const { return sketch_; }
+  // Hash of the whole masked prompt (first 4 KiB), 0 when it has no words:
+  // the same prompt sent twice, for coverage (linker.h).
+  uint64_t prompt_hash() const { return prompt_hash_; }
 
  private:
   std::vector<LinkKey> keys_;
   std::vector<uint64_t> words_;
   TemplateSketch sketch_{};
   bool has_sketch_ = false;
+  uint64_t prompt_hash_ = 0;
   std::string prefix_text_;
   std::string asn_text_;
   int64_t asn_cached_ = kAbsent;

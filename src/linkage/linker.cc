@@ -21,6 +21,8 @@ constexpr int64_t kRescoreMinEvents = 20;
 // A family contributes to the family count only from this weight up.
 constexpr double kMinFamilyWeight = 0.1;
 constexpr size_t kCampaignIdDigits = 4;
+// Coverage is judged on at least this many of the core's prompts.
+constexpr uint64_t kCoverageMinPrompts = 20;
 
 double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
@@ -156,6 +158,7 @@ LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_sco
               event);
   }
   if (model != 0) accounts_[account].last_model = model;
+  if (extractor_.prompt_hash() != 0) CountPrompt(account, extractor_.prompt_hash());
   if (keys_.size() > config_.max_keys) EvictKeys();
 
   const uint32_t root = components_.Find(account);
@@ -173,6 +176,31 @@ LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_sco
     out.propagate = IsActioned(info.action) && !accounts_[account].is_protected;
   }
   return out;
+}
+
+void Linker::CountPrompt(uint32_t account, uint64_t prompt_hash) {
+  ++accounts_[account].prompts;
+  auto it = prompts_.find(prompt_hash);
+  if (it == prompts_.end()) {
+    auto old = prompts_old_.find(prompt_hash);
+    if (old == prompts_old_.end()) {
+      prompts_.emplace(prompt_hash, FirstSender{account, false});
+      if (prompts_.size() >= config_.seen_once_capacity / 2) {
+        prompts_old_ = std::move(prompts_);
+        prompts_.clear();
+      }
+      return;
+    }
+    it = prompts_.emplace(prompt_hash, old->second).first;
+    prompts_old_.erase(old);
+  }
+  FirstSender& first = it->second;
+  if (first.account == account) return;
+  ++accounts_[account].repeated;
+  if (!first.repeated) {
+    first.repeated = true;
+    ++accounts_[first.account].repeated;
+  }
 }
 
 void Linker::TakeValue(uint32_t account, const LinkKey& key, const Event& event) {
@@ -456,6 +484,8 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
   size_t verified = 0;
   absl::flat_hash_map<int64_t, uint32_t> signup_hours;
   size_t with_signup = 0;
+  uint64_t prompts = 0;
+  uint64_t repeated = 0;
   for (uint32_t i = 0; i < n; ++i) {
     if (!in_core[i]) continue;
     const AccountLinks& a = accounts_[members[i]];
@@ -467,6 +497,8 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
       ++signup_hours[a.signup_hour];
       ++with_signup;
     }
+    prompts += a.prompts;
+    repeated += std::min(a.repeated, a.prompts);
   }
   if (static_cast<int64_t>(core_n) < config_.min_campaign_accounts) return;
   std::vector<uint32_t> hour_counts;
@@ -478,6 +510,8 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
   const auto core_d = static_cast<double>(core_n);
   burst = with_signup > 0 ? burst / static_cast<double>(with_signup) : 0;
   const double mean = sum_score / core_d;
+  const double coverage =
+      prompts >= kCoverageMinPrompts ? 1.0 - static_cast<double>(repeated) / static_cast<double>(prompts) : 0.0;
   double pooled = 0;
   if (pooled_scorer_) {
     std::vector<uint32_t> core_members;
@@ -491,7 +525,8 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
                        config_.campaign_mean_score * mean +
                        config_.campaign_suspicious_share * (static_cast<double>(suspicious) / core_d) +
                        config_.campaign_signup_burst * burst +
-                       config_.campaign_size * std::min(1.0, std::log10(core_d) / 3.0) -
+                       config_.campaign_size * std::min(1.0, std::log10(core_d) / 3.0) +
+                       config_.campaign_coverage * coverage -
                        config_.campaign_verified_org * (static_cast<double>(verified) / core_d);
   const double score = Sigmoid(logit);
   if (c.campaign < 0) {

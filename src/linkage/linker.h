@@ -103,6 +103,12 @@ struct LinkageConfig {
   double campaign_signup_burst = 1.0;     // share of members created in the three busiest sign-up hours
   double campaign_size = 1.0;             // min(1, log10(core accounts) / 3)
   double campaign_verified_org = 4.0;     // share of members in verified enterprise/team organisations (trust)
+  // Coverage without overlap: share of the core's prompts that no other
+  // account sent. A linked core (shared templates, settings, sign-up) whose
+  // prompts never repeat is one prompt set split across accounts; benign
+  // linked groups that are not protected (evaluation harnesses, users of one
+  // tool) send the same prompts again. Needs kCoverageMinPrompts prompts.
+  double campaign_coverage = 1.0;
   // Seeds: members suspicious on their own (own score >= suspicious_score
   // after at least seed_min_exchanges). A campaign's core is its seeds plus
   // the members whose edges to seeds weigh at least attach_weight, so benign
@@ -243,6 +249,12 @@ class Linker {
     bool verified_org = false;
     bool is_protected = false;
     uint64_t last_model = 0;  // hash of the model of the previous exchange (0: none yet)
+    uint32_t prompts = 0;      // prompts with words
+    uint32_t repeated = 0;     // of which another account sent the same one
+  };
+  struct FirstSender {
+    uint32_t account;
+    bool repeated;  // another account sent it too (counted once for the first sender)
   };
   struct Component {
     std::vector<uint32_t> members;
@@ -258,6 +270,7 @@ class Linker {
   double Damped(LinkKind kind, uint32_t holders) const;
   // The account takes one value: index update and pair evidence.
   void TakeValue(uint32_t account, const LinkKey& key, const Event& event);
+  void CountPrompt(uint32_t account, uint64_t prompt_hash);
   void AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, int64_t ts_ms);
   void AddEdge(uint32_t a, uint32_t b, double weight, uint16_t kinds, int64_t ts_ms);
   void OnUnion(uint32_t root, uint32_t absorbed, int64_t ts_ms);
@@ -274,6 +287,9 @@ class Linker {
   absl::flat_hash_map<uint64_t, KeyStats> keys_;
   absl::flat_hash_map<uint64_t, SeenOnce> seen_once_;
   absl::flat_hash_map<uint64_t, SeenOnce> seen_once_old_;
+  // Whole prompts and their first sender (two generations, like seen_once_).
+  absl::flat_hash_map<uint64_t, FirstSender> prompts_;
+  absl::flat_hash_map<uint64_t, FirstSender> prompts_old_;
   std::vector<AccountLinks> accounts_;
   UnionFind components_;
   absl::flat_hash_map<uint32_t, Component> component_at_root_;

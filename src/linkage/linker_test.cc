@@ -266,6 +266,38 @@ TEST(LinkerTiming, SimultaneousModelSwitchIsEvidence) {
   EXPECT_EQ(EdgesAfterSwitches(5 * kMsPerHour), 0u);
 }
 
+// The campaign score of 12 linked accounts whose prompts repeat (one task
+// sent again and again) or never repeat (a prompt set split across them).
+double CampaignScoreWith(bool distinct_prompts, double coverage_weight = LinkageConfig{}.campaign_coverage) {
+  static const char* const kTopics[] = {"rivers", "glaciers", "volcanoes", "deserts", "forests", "islands",
+                                        "canyons", "deltas", "reefs", "tundra", "steppes", "fjords"};
+  LinkageConfig config;
+  config.campaign_coverage = coverage_weight;
+  Linker linker(config, PolicyConfig{});
+  linker.SetPooledScorer([](const std::vector<uint32_t>&) { return 0.5; });
+  int n = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (uint32_t a = 0; a < 12; ++a) {
+      Event e = CampaignEvent(static_cast<int>(a), n);
+      if (distinct_prompts) e.prompt += fmt::format(" about {} and {}", kTopics[n % 12], kTopics[(n / 12) % 12]);
+      ++n;
+      AccountSummary s;
+      s.exchanges = round + 1;
+      linker.Observe(a, e, 0.5, s);
+    }
+  }
+  return linker.campaigns().empty() ? 0.0 : linker.campaigns()[0].score;
+}
+
+TEST(LinkerCoverage, APromptSetSplitAcrossAccountsScoresHigher) {
+  const double repeated = CampaignScoreWith(false);
+  const double split = CampaignScoreWith(true);
+  ASSERT_GT(repeated, 0.0);
+  EXPECT_GT(split, repeated);
+  // The difference is the coverage term: without it the two score alike.
+  EXPECT_NEAR(CampaignScoreWith(true, 0.0), CampaignScoreWith(false, 0.0), 1e-9);
+}
+
 TEST(LinkerMemory, SeenOnceTableStaysWithinItsCapacity) {
   LinkageConfig config;
   config.seen_once_capacity = 4096;

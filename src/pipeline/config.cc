@@ -96,6 +96,7 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
       {"campaign_suspicious_share", Double("linkage.campaign_suspicious_share", &l.campaign_suspicious_share)},
       {"campaign_signup_burst", Double("linkage.campaign_signup_burst", &l.campaign_signup_burst)},
       {"campaign_size", Double("linkage.campaign_size", &l.campaign_size)},
+      {"campaign_coverage", Double("linkage.campaign_coverage", &l.campaign_coverage)},
       {"campaign_verified_org", Double("linkage.campaign_verified_org", &l.campaign_verified_org)},
       {"suspicious_score", Double("linkage.suspicious_score", &l.suspicious_score)},
       {"seed_min_exchanges", Int("linkage.seed_min_exchanges", &l.seed_min_exchanges)},

@@ -32,7 +32,7 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
         {l.campaign_pooled_score, ld.campaign_pooled_score}, {l.campaign_mean_score, ld.campaign_mean_score},
         {l.campaign_suspicious_share, ld.campaign_suspicious_share},
         {l.campaign_signup_burst, ld.campaign_signup_burst}, {l.campaign_size, ld.campaign_size},
-        {l.campaign_verified_org, ld.campaign_verified_org}, {l.protect_below_score, ld.protect_below_score}}) {
+        {l.campaign_verified_org, ld.campaign_verified_org}, {l.campaign_coverage, ld.campaign_coverage}, {l.protect_below_score, ld.protect_below_score}}) {
     EXPECT_DOUBLE_EQ(got, want);
   }
   for (auto [got, want] : {std::pair{l.edge_min_families, ld.edge_min_families},
