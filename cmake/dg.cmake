@@ -30,3 +30,22 @@ function(dg_benchmark name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark benchmark::benchmark_main)
   target_compile_definitions(${name} PRIVATE DG_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 endfunction()
+
+# dg_embed(INCBINS FILES SYMBOL FILE): appends to the variable named INCBINS
+# the assembler that embeds FILE's bytes as [SYMBOL_start, SYMBOL_end)
+# (followed by a NUL byte), and FILE to the list named FILES (for
+# OBJECT_DEPENDS: .incbin is invisible to the dependency scanner).
+macro(dg_embed incbins files symbol file)
+  list(APPEND ${files} "${file}")
+  string(APPEND ${incbins}
+    "  .section .rodata.${symbol},\"a\",@progbits\n"
+    "  .balign 16\n"
+    "  .global ${symbol}_start\n"
+    "  .hidden ${symbol}_start\n"
+    "  .global ${symbol}_end\n"
+    "  .hidden ${symbol}_end\n"
+    "${symbol}_start:\n"
+    "  .incbin \"${file}\"\n"
+    "${symbol}_end:\n"
+    "  .byte 0\n\n")
+endmacro()
