@@ -93,11 +93,15 @@ TEST(Sketch, JaccardEstimateTracksSharedTemplateShare) {
 }
 
 TEST(Sketch, FixedSeedsMakeSignaturesStableAcrossRuns) {
-  // Exported bundles carry signatures: a change of scheme must be deliberate
-  // (bump kSketchScheme). This pins two values of one text.
+  // Exported bundles carry signatures that other providers compare with their
+  // own: a change of masking, hashing or binning must be deliberate (bump
+  // kSketchScheme and these values together).
   const auto s = Sketch("the quick brown fox jumps over the lazy dog");
-  const auto again = Sketch("The quick brown fox jumps over the lazy dog.");
-  EXPECT_EQ(s, again);
+  EXPECT_EQ(s, Sketch("The quick brown fox jumps over the lazy dog."));
+  EXPECT_EQ(s[0], 826852389u);
+  EXPECT_EQ(s[1], 1784393627u);
+  EXPECT_EQ(s[63], 761119156u);
+  EXPECT_EQ(ComputeBandKeys(s)[0], 15673468641333132299ull);
   EXPECT_EQ(kSketchScheme, "dg-oph-v1");
 }
 
