@@ -530,7 +530,7 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
                        config_.campaign_verified_org * (static_cast<double>(verified) / core_d);
   const double score = Sigmoid(logit);
   if (c.campaign < 0) {
-    if (score < policy_.monitor) return;
+    if (score < policy_.config().monitor) return;
     c.campaign = static_cast<int32_t>(campaigns_.size());
     CampaignInfo info;
     info.id = fmt::format("C{:0{}d}", campaigns_.size() + 1, kCampaignIdDigits);
@@ -556,7 +556,7 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
       info.fringe.push_back(members[i]);
     }
   }
-  const Action action = Policy(policy_).ActionFor(score);
+  const Action action = policy_.ActionFor(score);
   // The campaign's action is sticky: a campaign that sends camouflage after
   // being blocked does not unblock itself.
   const bool escalated = action > info.action;

@@ -280,7 +280,7 @@ class Linker {
   bool IsProtected(const AccountLinks& a) const;
 
   LinkageConfig config_;
-  PolicyConfig policy_;
+  Policy policy_;
   PooledScorer pooled_scorer_;
   KeyExtractor extractor_;
   std::string model_switch_text_;
