@@ -15,7 +15,6 @@
 #include "common/hash.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
-#include "common/utf8.h"
 
 namespace dg {
 namespace {
@@ -64,82 +63,6 @@ constexpr uint64_t kAccountRepeatSalt = 0xACC0;
 constexpr int kRequestIdHexDigits = 16;
 constexpr std::string_view kRequestIdPrefix = "req_";
 
-// Bytes that a JSON string holds as they are: printable ASCII other than the
-// quote and the backslash. Bytes >= 0x80 are checked as UTF-8 apart.
-constexpr std::array<bool, 256> MakePlainTable() {
-  std::array<bool, 256> plain{};
-  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<size_t>(c)] = c != '"' && c != '\\';
-  return plain;
-}
-constexpr std::array<bool, 256> kPlainByte = MakePlainTable();
-
-uint64_t LoadWord(const char* p) {
-  uint64_t word;
-  std::memcpy(&word, p, sizeof(word));
-  return word;
-}
-
-constexpr uint64_t EveryByte(uint8_t b) { return uint64_t{0x0101010101010101} * b; }
-
-// Whether all eight bytes of `word` are plain (kPlainByte), by the classic
-// "has a zero byte" bit trick: no byte >= 0x80, none < 0x20, no '"', no '\\'.
-bool IsPlainWord(uint64_t word) {
-  constexpr uint64_t kHigh = EveryByte(0x80);
-  const auto has_zero = [](uint64_t w) { return (w - EveryByte(0x01)) & ~w & kHigh; };
-  const uint64_t control = (word - EveryByte(0x20)) & ~word & kHigh;
-  return ((word & kHigh) | control | has_zero(word ^ EveryByte('"')) | has_zero(word ^ EveryByte('\\'))) == 0;
-}
-
-// Appends `text` as a quoted JSON string, byte-identical to
-// AppendJsonString (common/json_writer.h) but copying runs of plain bytes
-// at once: most of the simulator's output is prompt text, and the per-byte
-// appends of the general writer were the largest cost of a run.
-void AppendString(std::string_view text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  const size_t n = text.size();
-  size_t run_start = 0;
-  size_t i = 0;
-  while (i < n) {
-    // Eight plain bytes at a time: prompt text is mostly plain ASCII.
-    while (i + sizeof(uint64_t) <= n && IsPlainWord(LoadWord(text.data() + i))) i += sizeof(uint64_t);
-    if (i >= n) break;
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (kPlainByte[c]) {
-      ++i;
-      continue;
-    }
-    if (c >= 0x80) {
-      const size_t len = Utf8SequenceLength(text.substr(i));
-      if (len > 0) {  // well-formed UTF-8 is copied as it is
-        i += len;
-        continue;
-      }
-    }
-    out->append(text.data() + run_start, i - run_start);
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default:
-        if (c >= 0x80) {
-          out->append("\xEF\xBF\xBD");  // U+FFFD for a byte that starts no valid sequence
-        } else {
-          const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-          out->append(escape, sizeof(escape));
-        }
-    }
-    ++i;
-    run_start = i;
-  }
-  out->append(text.data() + run_start, n - run_start);
-  out->push_back('"');
-}
-
 void AppendInt(int64_t value, std::string* out) {
   char buf[24];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
@@ -174,7 +97,7 @@ void AppendKey(std::string_view key, std::string* out) {
 
 void AppendStringMember(std::string_view key, std::string_view value, std::string* out) {
   AppendKey(key, out);
-  AppendString(value, out);
+  AppendJsonString(value, out);
 }
 
 void AppendIntMember(std::string_view key, int64_t value, std::string* out) {
@@ -191,7 +114,7 @@ void AppendTwoDigits(int64_t value, char* out) {
 void WriteAccountFacts(const SimAccountFacts& facts, std::string* out) {
   AppendKey("account", out);
   out->append("{\"created\":");
-  AppendString(FormatRfc3339Ms(facts.created_ms), out);
+  AppendJsonString(FormatRfc3339Ms(facts.created_ms), out);
   if (!facts.email_domain.empty()) AppendStringMember("email_domain", facts.email_domain, out);
   if (!facts.email_local_shape.empty()) AppendStringMember("email_local_shape", facts.email_local_shape, out);
   if (!facts.payment_fp.empty()) AppendStringMember("payment_fp", facts.payment_fp, out);
@@ -373,7 +296,7 @@ void TrafficCollector::Emit(AccountHandle handle, const SimEvent& e) {
     for (size_t i = 0; i < e.messages.size(); ++i) {
       if (i > 0) out.push_back(',');
       out.append("{\"role\":");
-      AppendString(e.messages[i].role, &out);
+      AppendJsonString(e.messages[i].role, &out);
       AppendStringMember("content", e.messages[i].content, &out);
       out.push_back('}');
     }
@@ -386,7 +309,7 @@ void TrafficCollector::Emit(AccountHandle handle, const SimEvent& e) {
     out.push_back('[');
     for (size_t i = 0; i < e.tools.size(); ++i) {
       if (i > 0) out.push_back(',');
-      AppendString(e.tools[i], &out);
+      AppendJsonString(e.tools[i], &out);
     }
     out.push_back(']');
   }
