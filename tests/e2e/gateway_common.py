@@ -178,6 +178,9 @@ def drive(srv, client, stub, events_log, preload, live, labels, attack, read, wr
     check(all(first_status[a] == 200 for a in first_status if a in attack),
           "a campaign account was refused before any of its traffic was shipped")
     check(statuses["attack"].get(200, 0) > 0, "no campaign request got through before the decisions")
+    benign_live = sum(statuses["benign"].values())
+    check(statuses["benign"].get(200, 0) >= 0.95 * benign_live,
+          "benign live requests served: %s of %d" % (statuses["benign"], benign_live))
 
     def wait_shipped():
         deadline = time.time() + 60
