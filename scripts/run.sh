@@ -20,6 +20,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 zstd jq time wrk curl
   nodejs npm chromium
+  nginx haproxy
 )
 
 install_missing() {

@@ -213,6 +213,100 @@ Status DecodeTools(element v, std::vector<std::string>* out) {
   return Status::Ok();
 }
 
+// What a line gave itself; `http_request` fills only the rest.
+struct Given {
+  bool model = false;
+  bool system = false;
+  bool prompt = false;
+  bool messages = false;
+  bool tools = false;
+};
+
+// Takes what the line lacks from an OpenAI- or Anthropic-style request body.
+// Any part of the body with an unexpected shape is skipped on its own: a
+// gateway logs whatever its clients sent, and the exchange still happened.
+void ExpandHttpRequest(element body, const Given& given, Event* event, std::string* last_user) {
+  if (body.type() != element_type::OBJECT) return;
+  const simdjson::dom::object obj(body);
+  element v;
+  if (!given.model && obj["model"].get(v) == simdjson::SUCCESS && v.type() == element_type::STRING) {
+    event->model.assign(std::string_view(v));
+  }
+  if (!given.system && obj["system"].get(v) == simdjson::SUCCESS) {
+    std::string text;
+    if (MessageText(v, &text).ok()) event->system = std::move(text);  // Anthropic: string or text blocks
+  }
+  if (!given.prompt && !given.messages) {
+    if (obj["prompt"].get(v) == simdjson::SUCCESS && v.type() == element_type::STRING) {
+      event->prompt.assign(std::string_view(v));  // legacy completions
+    } else if (obj["input"].get(v) == simdjson::SUCCESS && v.type() == element_type::STRING) {
+      event->prompt.assign(std::string_view(v));  // OpenAI Responses API
+    }
+    if (obj["messages"].get(v) == simdjson::SUCCESS) {
+      Event counts;
+      std::string user;
+      if (DecodeMessages(v, &counts, &user).ok()) {
+        event->message_count = counts.message_count;
+        event->assistant_messages = counts.assistant_messages;
+        event->tool_messages = counts.tool_messages;
+        if (event->prompt.empty()) *last_user = std::move(user);
+        // OpenAI carries the system prompt as the first message.
+        if (!given.system && event->system.empty()) {
+          for (const element m : simdjson::dom::array(v)) {
+            std::string_view role;
+            element content;
+            if (m["role"].get(role) != simdjson::SUCCESS || (role != "system" && role != "developer")) continue;
+            if (m["content"].get(content) == simdjson::SUCCESS) {
+              std::string text;
+              if (MessageText(content, &text).ok()) event->system = std::move(text);
+            }
+            break;
+          }
+        }
+      }
+    }
+  }
+  if (!given.tools && obj["tools"].get(v) == simdjson::SUCCESS) {
+    std::vector<std::string> tools;
+    if (DecodeTools(v, &tools).ok()) event->tools = std::move(tools);
+  }
+  GenParams& p = event->params;
+  const auto int_param = [&](const char* key, int64_t* out) {
+    int64_t n = 0;
+    if (*out == kAbsent && obj[key].get(v) == simdjson::SUCCESS && GetNonNegativeInt(v, key, &n).ok()) *out = n;
+  };
+  const auto number_param = [&](const char* key, double* out) {
+    double d = 0;
+    if (*out < 0 && obj[key].get(v) == simdjson::SUCCESS && GetNumber(v, key, &d).ok() && d >= 0) *out = d;
+  };
+  const auto bool_param = [&](const char* key, TriBool* out) {
+    TriBool b = TriBool::kUnset;
+    if (*out == TriBool::kUnset && obj[key].get(v) == simdjson::SUCCESS && GetBool(v, key, &b).ok()) *out = b;
+  };
+  int_param("max_tokens", &p.max_tokens);
+  int_param("max_completion_tokens", &p.max_tokens);  // OpenAI's newer name
+  int_param("max_output_tokens", &p.max_tokens);      // OpenAI Responses API
+  number_param("temperature", &p.temperature);
+  number_param("top_p", &p.top_p);
+  int_param("n", &p.n);
+  bool_param("logprobs", &p.logprobs);
+  int_param("top_logprobs", &p.top_logprobs);
+  bool_param("stream", &p.stream);
+  // Anthropic: {"thinking": {"type": "enabled", "budget_tokens": N}} or {"type": "disabled"}.
+  if (p.thinking_budget == kAbsent && obj["thinking"].get(v) == simdjson::SUCCESS &&
+      v.type() == element_type::OBJECT) {
+    std::string_view type;
+    element budget;
+    int64_t n = 0;
+    if (v["type"].get(type) == simdjson::SUCCESS && type == "disabled") {
+      p.thinking_budget = 0;
+    } else if (v["budget_tokens"].get(budget) == simdjson::SUCCESS &&
+               GetNonNegativeInt(budget, "thinking.budget_tokens", &n).ok()) {
+      p.thinking_budget = n;
+    }
+  }
+}
+
 }  // namespace
 
 Status EventDecoder::Decode(std::string_view line, Event* event) {
@@ -227,7 +321,11 @@ Status EventDecoder::Decode(std::string_view line, Event* event) {
 
   bool has_ts = false;
   bool has_prompt = false;
+  Given given;
   std::string last_user;
+  std::string_view http_request_text;
+  element http_request_object;
+  bool has_http_request_object = false;
   for (const auto [key, value] : simdjson::dom::object(doc)) {
     if (key == "ts") {
       DG_RETURN_IF_ERROR(DecodeTs(value, &event->ts_ms));
@@ -269,12 +367,14 @@ Status EventDecoder::Decode(std::string_view line, Event* event) {
       has_prompt = true;
     } else if (key == "messages") {
       DG_RETURN_IF_ERROR(DecodeMessages(value, event, &last_user));
+      given.messages = true;
     } else if (key == "conversation_id") {
       DG_RETURN_IF_ERROR(GetString(value, "conversation_id", &event->conversation_id));
     } else if (key == "turn") {
       DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "turn", &event->turn));
     } else if (key == "tools") {
       DG_RETURN_IF_ERROR(DecodeTools(value, &event->tools));
+      given.tools = true;
     } else if (key == "tool_calls") {
       DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "tool_calls", &event->tool_calls));
     } else if (key == "params") {
@@ -288,12 +388,41 @@ Status EventDecoder::Decode(std::string_view line, Event* event) {
     } else if (key == "response") {
       if (value.type() != element_type::STRING) return WrongType("response", "string");
       event->response_bytes = static_cast<int64_t>(std::string_view(value).size());
+    } else if (key == "http_request") {
+      if (value.type() == element_type::STRING) {
+        http_request_text = std::string_view(value);
+      } else if (value.type() == element_type::OBJECT) {
+        http_request_object = value;
+        has_http_request_object = true;
+      } else {
+        return WrongType("http_request", "string or object");
+      }
     }
   }
   if (!has_ts) return Status::InvalidArgument("missing required field 'ts'");
   if (event->request_id.empty()) return Status::InvalidArgument("missing required field 'request_id'");
   if (event->account_id.empty()) return Status::InvalidArgument("missing required field 'account_id'");
-  if (!has_prompt && !last_user.empty()) event->prompt = std::move(last_user);
+  if (has_http_request_object || !http_request_text.empty()) {
+    given.model = !event->model.empty();
+    given.system = !event->system.empty();
+    given.prompt = has_prompt;
+    if (has_http_request_object) {
+      ExpandHttpRequest(http_request_object, given, event, &last_user);
+    } else {
+      // The string points into parser_'s document, which stays valid: the
+      // body goes through its own parser, padded as simdjson needs.
+      body_buffer_.assign(http_request_text.data(), http_request_text.size());
+      body_buffer_.append(simdjson::SIMDJSON_PADDING, '\0');
+      element body;
+      if (body_parser_
+              .parse(reinterpret_cast<const uint8_t*>(body_buffer_.data()), http_request_text.size(),
+                     /*realloc_if_needed=*/false)
+              .get(body) == simdjson::SUCCESS) {
+        ExpandHttpRequest(body, given, event, &last_user);
+      }
+    }
+  }
+  if (!has_prompt && event->prompt.empty() && !last_user.empty()) event->prompt = std::move(last_user);
   event->line_bytes = line.size();
   return Status::Ok();
 }

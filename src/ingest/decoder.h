@@ -8,6 +8,12 @@
 // a wrong type on any known field rejects the line; unknown fields are
 // ignored; `null` on an optional field means absent.
 //
+// Extension (docs/ingest.md): `http_request`, the provider API request body
+// as a gateway logged it (a JSON string, as nginx's $request_body, or an
+// object). Fields the line lacks (model, system, prompt/messages, tools,
+// params) are taken from it; a body that is not usable JSON is ignored and
+// the line is decoded without it.
+//
 // Thread-safety: one decoder per thread (it owns the parser's buffers).
 #ifndef DG_INGEST_DECODER_H_
 #define DG_INGEST_DECODER_H_
@@ -38,6 +44,10 @@ class EventDecoder {
 
  private:
   simdjson::dom::parser parser_;
+  // A second parser for `http_request` strings: the line's document (from
+  // parser_) stays valid while the body is parsed.
+  simdjson::dom::parser body_parser_;
+  std::string body_buffer_;
 };
 
 }  // namespace dg

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace dg {
 namespace {
@@ -154,6 +155,118 @@ TEST(DecoderTest, LargeUnicodePromptSurvivesIntact) {
   Event e;
   ASSERT_TRUE(DecodeLine(R"({"ts":1,"request_id":"r","account_id":"a","prompt":")" + prompt + "\"}", &e).ok());
   EXPECT_EQ(e.prompt, prompt);
+}
+
+// The http_request extension: a gateway's access log carries the provider
+// API body as a JSON string (nginx $request_body with escape=json).
+std::string WithBody(const std::string& body_json_string, const std::string& extra = "") {
+  return R"({"ts":1776852000000,"request_id":"r1","account_id":"a1")" + extra + R"(,"http_request":)" +
+         body_json_string + "}";
+}
+
+// Quotes `raw` as a JSON string.
+std::string Quote(const std::string& raw) {
+  std::string out = "\"";
+  for (char c : raw) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+TEST(DecoderTest, HttpRequestOpenAiBodyFillsTheExchange) {
+  const std::string body =
+      R"({"model":"gpt-x","messages":[{"role":"system","content":"be terse"},{"role":"user","content":"first"},)"
+      R"({"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"solve "},)"
+      R"({"type":"text","text":"this"}]}],"max_completion_tokens":2048,"temperature":0.2,"top_p":0.5,"n":3,)"
+      R"("logprobs":true,"top_logprobs":4,"stream":true,"tools":[{"type":"function","function":{"name":"bash"}}]})";
+  Event e;
+  ASSERT_TRUE(DecodeLine(WithBody(Quote(body)), &e).ok()) << Reason(WithBody(Quote(body)));
+  EXPECT_EQ(e.model, "gpt-x");
+  EXPECT_EQ(e.system, "be terse");
+  EXPECT_EQ(e.prompt, "solve this");
+  EXPECT_EQ(e.message_count, 4);
+  EXPECT_EQ(e.assistant_messages, 1);
+  EXPECT_EQ(e.params.max_tokens, 2048);
+  EXPECT_DOUBLE_EQ(e.params.temperature, 0.2);
+  EXPECT_DOUBLE_EQ(e.params.top_p, 0.5);
+  EXPECT_EQ(e.params.n, 3);
+  EXPECT_EQ(e.params.logprobs, TriBool::kTrue);
+  EXPECT_EQ(e.params.top_logprobs, 4);
+  EXPECT_EQ(e.params.stream, TriBool::kTrue);
+  ASSERT_EQ(e.tools.size(), 1u);
+  EXPECT_EQ(e.tools[0], "bash");
+}
+
+TEST(DecoderTest, HttpRequestAnthropicBodyAsAnObject) {
+  const std::string body =
+      R"({"model":"claude-x","system":[{"type":"text","text":"You are an agent."}],"max_tokens":32000,)"
+      R"("thinking":{"type":"enabled","budget_tokens":24000},"messages":[{"role":"user","content":"plan it"}],)"
+      R"("tools":[{"name":"read_file","input_schema":{}}]})";
+  Event e;
+  ASSERT_TRUE(DecodeLine(WithBody(body), &e).ok()) << Reason(WithBody(body));
+  EXPECT_EQ(e.model, "claude-x");
+  EXPECT_EQ(e.system, "You are an agent.");
+  EXPECT_EQ(e.prompt, "plan it");
+  EXPECT_EQ(e.params.max_tokens, 32000);
+  EXPECT_EQ(e.params.thinking_budget, 24000);
+  ASSERT_EQ(e.tools.size(), 1u);
+  EXPECT_EQ(e.tools[0], "read_file");
+}
+
+TEST(DecoderTest, HttpRequestNeverOverridesTheLinesOwnFields) {
+  const std::string body = R"({"model":"body-model","system":"body-system","messages":[{"role":"user","content":"body"}],)"
+                           R"("max_tokens":10,"temperature":0.9})";
+  Event e;
+  const std::string line =
+      WithBody(Quote(body), R"(,"model":"line-model","prompt":"line prompt","params":{"max_tokens":99})");
+  ASSERT_TRUE(DecodeLine(line, &e).ok()) << Reason(line);
+  EXPECT_EQ(e.model, "line-model");
+  EXPECT_EQ(e.prompt, "line prompt");
+  EXPECT_EQ(e.message_count, 0);       // the line's prompt wins: the body's messages are not read
+  EXPECT_EQ(e.system, "body-system");  // absent from the line: taken from the body
+  EXPECT_EQ(e.params.max_tokens, 99);
+  EXPECT_DOUBLE_EQ(e.params.temperature, 0.9);
+}
+
+TEST(DecoderTest, HostileHttpRequestBodiesKeepTheEvent) {
+  std::string deep;
+  for (int i = 0; i < 5000; ++i) deep += "[";
+  const std::string huge_prompt(200000, 'x');
+  const std::vector<std::string> bodies = {
+      Quote("not json at all"),
+      Quote("{\"model\":"),  // truncated
+      Quote(""),
+      Quote("[1,2,3]"),
+      Quote(R"({"model":7,"messages":"nope","tools":{"a":1},"max_tokens":-5,"temperature":"hot",)"
+            R"("thinking":{"budget_tokens":"lots"},"system":{"x":1}})"),
+      Quote(R"({"messages":[1,2,{"role":"user","content":7}]})"),
+      Quote(deep),
+      Quote(R"({"messages":[{"role":"user","content":")" + huge_prompt + R"("}]})"),
+      Quote("\xff\xfe"),  // not UTF-8 inside the string: the whole line is refused by the outer parse
+  };
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    Event e;
+    const Status s = DecodeLine(WithBody(bodies[i]), &e);
+    if (i + 1 == bodies.size()) {
+      EXPECT_FALSE(s.ok());
+      EXPECT_EQ(s.message(), "invalid UTF-8");
+      continue;
+    }
+    ASSERT_TRUE(s.ok()) << i << ": " << s.message();
+    EXPECT_EQ(e.account_id, "a1") << i;
+    EXPECT_TRUE(e.model.empty()) << i;
+    EXPECT_EQ(e.params.max_tokens, kAbsent) << i;
+    if (i + 2 == bodies.size()) {
+      EXPECT_EQ(e.prompt.size(), huge_prompt.size());
+    }
+  }
+  // A wrong type for the field itself is a wrong type like any other.
+  EXPECT_EQ(Reason(WithBody("17")), "field 'http_request' has wrong type (want string or object)");
 }
 
 }  // namespace

@@ -61,6 +61,15 @@ Setter String(const std::string& key, std::string* out) {
   };
 }
 
+// A string that may be empty (e.g. "no directives").
+Setter AnyString(const std::string& key, std::string* out) {
+  return [key, out](const toml::node& n) {
+    if (!n.is_string()) return TypeError(key, "a string");
+    *out = *n.value<std::string>();
+    return Status::Ok();
+  };
+}
+
 Setter Strings(const std::string& key, std::vector<std::string>* out) {
   return [key, out](const toml::node& n) {
     const toml::array* array = n.as_array();
@@ -169,11 +178,51 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
         {"fsync", Bool("service.fsync", &s.fsync)},
         {"background_nice", Int("service.background_nice", &s.background_nice)},
         {"authz_account_header", String("service.authz_account_header", &s.authz_account_header)},
-        {"authz_retry_after_s", Int("service.authz_retry_after_s", &s.authz_retry_after_s)}}},
+        {"authz_retry_after_s", Int("service.authz_retry_after_s", &s.authz_retry_after_s)},
+        {"authz_throttle", String("service.authz_throttle", &s.authz_throttle)},
+        {"authz_directives_allow", AnyString("service.authz_directives_allow", &s.authz_directives[0])},
+        {"authz_directives_monitor", AnyString("service.authz_directives_monitor", &s.authz_directives[1])},
+        {"authz_directives_throttle", AnyString("service.authz_directives_throttle", &s.authz_directives[2])},
+        {"authz_directives_challenge", AnyString("service.authz_directives_challenge", &s.authz_directives[3])},
+        {"authz_directives_block", AnyString("service.authz_directives_block", &s.authz_directives[4])}}},
   };
 }
 
 }  // namespace
+
+Status ValidateDirectives(std::string_view directives) {
+  // Gateways copy the value into a request header and parse it with simple
+  // splitting, so the alphabet is kept to what needs no quoting anywhere.
+  const auto bad = [&](const char* why) {
+    return Status::InvalidArgument("service.authz_directives_*: " + std::string(why) + " in '" +
+                                   std::string(directives) + "'");
+  };
+  size_t start = 0;
+  while (start <= directives.size()) {
+    size_t end = directives.find(';', start);
+    if (end == std::string_view::npos) end = directives.size();
+    std::string_view item = directives.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) {
+      const size_t eq = item.find('=');
+      if (eq == std::string_view::npos || eq == 0 || eq + 1 == item.size()) return bad("expected name=value");
+      for (char c : item.substr(0, eq)) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return bad("bad character in a name");
+      }
+      for (char c : item.substr(eq + 1)) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+              c == '_')) {
+          return bad("bad character in a value");
+        }
+      }
+    } else if (end < directives.size()) {
+      return bad("empty item");
+    }
+    start = end + 1;
+  }
+  return Status::Ok();
+}
 
 Status EngineConfig::Validate() const {
   if (ingest.reorder_window_ms < 0) return Status::InvalidArgument("ingest.reorder_window_ms must be >= 0");
@@ -185,6 +234,10 @@ Status EngineConfig::Validate() const {
     return Status::InvalidArgument("service.background_nice must be in [0, 19]");
   }
   if (service.authz_retry_after_s < 0) return Status::InvalidArgument("service.authz_retry_after_s must be >= 0");
+  if (service.authz_throttle != "refuse" && service.authz_throttle != "serve") {
+    return Status::InvalidArgument("service.authz_throttle must be \"refuse\" or \"serve\"");
+  }
+  for (const std::string& d : service.authz_directives) DG_RETURN_IF_ERROR(ValidateDirectives(d));
   DG_RETURN_IF_ERROR(weights.Validate());
   DG_RETURN_IF_ERROR(linkage.Validate());
   return policy.Validate();

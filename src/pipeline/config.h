@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,17 @@ struct ServiceOptions {
   int64_t background_nice = 10;              // ingest and engine threads run this much nicer than HTTP threads
   std::string authz_account_header = "X-Account-Id";  // GET /v1/authz: header naming the account
   int64_t authz_retry_after_s = 60;          // Retry-After of a throttled /v1/authz answer
+  // What /v1/authz does with a throttled account: "refuse" (429, or 403 in
+  // nginx mode) or "serve" (2xx with the throttle directives applied).
+  std::string authz_throttle = "refuse";
+  // Directives per action (allow, monitor, throttle, challenge, block) that
+  // /v1/authz sends in X-DistillGuard-Directives: "name=value; name=value",
+  // names [a-z0-9-], values [A-Za-z0-9._-]; empty: no header.
+  std::array<std::string, 5> authz_directives = {"", "", "max-tokens=1024; reasoning=strip", "", ""};
 };
+
+// Checks the syntax of a directives string (ServiceOptions::authz_directives).
+Status ValidateDirectives(std::string_view directives);
 
 struct EngineConfig {
   IngestOptions ingest;

@@ -74,6 +74,26 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
   EXPECT_EQ(sv.background_nice, sd.background_nice);
   EXPECT_EQ(sv.authz_account_header, sd.authz_account_header);
   EXPECT_EQ(sv.authz_retry_after_s, sd.authz_retry_after_s);
+  EXPECT_EQ(sv.authz_throttle, sd.authz_throttle);
+  EXPECT_EQ(sv.authz_directives, sd.authz_directives);
+}
+
+TEST(ConfigTest, AuthzDirectives) {
+  auto c = ParseConfig("[service]\nauthz_directives_monitor = \"reasoning=summarise\"\nauthz_directives_throttle = \"\"\n"
+                       "authz_throttle = \"serve\"\n", "t");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->service.authz_directives[1], "reasoning=summarise");
+  EXPECT_EQ(c->service.authz_directives[2], "");
+  EXPECT_EQ(c->service.authz_throttle, "serve");
+  EXPECT_TRUE(ValidateDirectives("max-tokens=1024; reasoning=strip").ok());
+  EXPECT_TRUE(ValidateDirectives("max-tokens=1024;").ok());
+  EXPECT_FALSE(ValidateDirectives("max-tokens").ok());
+  EXPECT_FALSE(ValidateDirectives("=1").ok());
+  EXPECT_FALSE(ValidateDirectives("a=1;;b=2").ok());
+  EXPECT_FALSE(ValidateDirectives("Max=1").ok());
+  EXPECT_FALSE(ValidateDirectives("a=1\r\nX-Evil: 1").ok());
+  EXPECT_FALSE(ParseConfig("[service]\nauthz_directives_allow = \"a=b c\"\n", "t").ok());
+  EXPECT_FALSE(ParseConfig("[service]\nauthz_throttle = \"maybe\"\n", "t").ok());
 }
 
 TEST(ConfigTest, ServiceSection) {

@@ -169,15 +169,26 @@ void HttpServer::InstallRoutes() {
   svr.Get(R"(/v1/accounts/([^/]+))", guarded(Scope::kRead, Route::kAccount, [service](const httplib::Request& req) {
             return service->GetAccount(req.matches[1].str());
           }));
-  svr.Get("/v1/authz", guarded(Scope::kRead, Route::kCheck, [service](const httplib::Request& req) {
-            // The first X-Forwarded-For entry is the original client; else X-Real-IP.
-            std::string ip = req.get_header_value("X-Forwarded-For");
-            ip = ip.substr(0, ip.find(','));
-            while (!ip.empty() && ip.front() == ' ') ip.erase(0, 1);
-            while (!ip.empty() && ip.back() == ' ') ip.pop_back();
-            if (ip.empty()) ip = req.get_header_value("X-Real-IP");
-            return service->Authz(req.get_header_value(service->authz_account_header().c_str()), ip);
-          }));
+  // nginx auth_request sends GET /v1/authz; Envoy ext_authz (HTTP mode)
+  // sends the original method to path_prefix + the original path.
+  const auto authz = guarded(Scope::kRead, Route::kCheck, [service](const httplib::Request& req) {
+    AuthzRequest r;
+    const std::string account = req.get_header_value(service->authz_account_header().c_str());
+    const std::string forwarded_for = req.get_header_value("X-Forwarded-For");
+    const std::string real_ip = req.get_header_value("X-Real-IP");
+    r.account_id = account;
+    r.forwarded_for = forwarded_for;
+    r.real_ip = real_ip;
+    r.nginx_compat = req.get_param_value("compat") == "nginx";
+    return service->Authz(r);
+  });
+  const char* const authz_path = R"(/v1/authz(/.*)?)";
+  svr.Get(authz_path, authz);  // also HEAD
+  svr.Post(authz_path, authz);
+  svr.Put(authz_path, authz);
+  svr.Patch(authz_path, authz);
+  svr.Delete(authz_path, authz);
+  svr.Options(authz_path, authz);
   svr.Get("/v1/campaigns", guarded(Scope::kRead, Route::kCampaigns, [service](const httplib::Request&) {
             return service->GetCampaigns();
           }));

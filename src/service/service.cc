@@ -1,10 +1,12 @@
 #include "service/service.h"
 
 #include <simdjson.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -166,6 +168,30 @@ bool OptionalString(simdjson::dom::object obj, const char* key, std::string_view
 }
 
 }  // namespace
+
+std::string ClientIpFromHeaders(std::string_view forwarded_for, std::string_view real_ip) {
+  const auto valid = [](std::string_view text) -> std::string {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    // INET6_ADDRSTRLEN with room for brackets and a port; longer is not an address.
+    if (text.empty() || text.size() > 64) return "";
+    std::string host(text);
+    if (host.front() == '[') {  // [v6]:port or [v6]
+      const size_t close = host.find(']');
+      if (close == std::string::npos) return "";
+      host = host.substr(1, close - 1);
+    } else if (std::count(host.begin(), host.end(), ':') == 1) {  // v4:port
+      host.resize(host.find(':'));
+    }
+    in6_addr v6{};
+    in_addr v4{};
+    if (inet_pton(AF_INET, host.c_str(), &v4) == 1 || inet_pton(AF_INET6, host.c_str(), &v6) == 1) return host;
+    return "";
+  };
+  std::string ip = valid(forwarded_for.substr(0, forwarded_for.find(',')));
+  if (ip.empty()) ip = valid(real_ip);
+  return ip;
+}
 
 HttpAnswer ErrorAnswer(int status, std::string_view message) {
   JsonWriter w;
@@ -541,17 +567,22 @@ std::string DecisionService::authz_account_header() const {
   return config_.service.authz_account_header;
 }
 
-HttpAnswer DecisionService::Authz(std::string_view account_id, std::string_view client_ip) {
-  // The client address is not used for the decision yet (as in Check); a
-  // bound keeps a hostile header out of the answer.
-  (void)client_ip;
+HttpAnswer DecisionService::Authz(const AuthzRequest& request) {
+  const std::string_view account_id = request.account_id;
   if (account_id.empty()) return ErrorAnswer(401, "no account header");
   if (account_id.size() > kMaxIdBytes) return ErrorAnswer(400, "account id is too long");
+  // The decision does not use the address yet (as in Check: linkage will, for
+  // accounts never seen); it is validated so that the answer can name it.
+  const std::string client_ip = ClientIpFromHeaders(request.forwarded_for, request.real_ip);
   const Verdict v = Decide(account_id);
   int64_t retry_after_s = 0;
+  bool serve_throttled = false;
+  std::string directives;
   {
     std::lock_guard lock(config_mu_);
     retry_after_s = config_.service.authz_retry_after_s;
+    serve_throttled = config_.service.authz_throttle == "serve";
+    directives = config_.service.authz_directives[static_cast<size_t>(v.action)];
   }
   HttpAnswer a;
   a.body = CheckJson(account_id, v.decision.get(), v.override);
@@ -559,22 +590,23 @@ HttpAnswer DecisionService::Authz(std::string_view account_id, std::string_view 
   char score[32];
   std::snprintf(score, sizeof(score), "%.4f", v.decision != nullptr ? v.decision->score : 0.0);
   a.headers.emplace_back("X-DistillGuard-Score", score);
-  switch (v.action) {
-    case Action::kAllow:
-    case Action::kMonitor:
-      a.status = 204;
-      a.body.clear();  // 204 carries no body
-      break;
-    case Action::kThrottle:
-      a.status = 429;
-      a.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
-      break;
-    case Action::kChallenge:
-    case Action::kBlock:
-      a.status = 403;
-      a.headers.emplace_back("X-DistillGuard-Reason", v.action == Action::kChallenge ? "challenge" : "block");
-      break;
+  if (!directives.empty()) a.headers.emplace_back("X-DistillGuard-Directives", directives);
+  if (!client_ip.empty()) a.headers.emplace_back("X-DistillGuard-Client-Ip", client_ip);
+  const bool serve = v.action == Action::kAllow || v.action == Action::kMonitor ||
+                     (v.action == Action::kThrottle && serve_throttled);
+  if (serve) {
+    a.status = 204;
+    a.body.clear();  // 204 carries no body
+    return a;
   }
+  if (v.action == Action::kThrottle) {
+    a.status = request.nginx_compat ? 403 : 429;
+    a.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+    a.headers.emplace_back("X-DistillGuard-Reason", "throttle");
+    return a;
+  }
+  a.status = 403;
+  a.headers.emplace_back("X-DistillGuard-Reason", v.action == Action::kChallenge ? "challenge" : "block");
   return a;
 }
 

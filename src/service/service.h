@@ -85,6 +85,23 @@ struct ServeOptions {
   std::string intel_key;
 };
 
+// What GET /v1/authz reads from the gateway's subrequest (any method, any
+// path under /v1/authz/, as nginx auth_request and Envoy ext_authz send it).
+struct AuthzRequest {
+  std::string_view account_id;      // value of service.authz_account_header
+  std::string_view forwarded_for;   // X-Forwarded-For (first address is the client)
+  std::string_view real_ip;         // X-Real-IP (used when X-Forwarded-For has no valid address)
+  // True when the caller asked for nginx-compatible statuses (?compat=nginx):
+  // nginx auth_request turns anything but 2xx/401/403 into a 500, so a
+  // throttle answers 403 with X-DistillGuard-Action: throttle and Retry-After,
+  // and the gateway's error_page turns it into 429.
+  bool nginx_compat = false;
+};
+
+// The client address from X-Forwarded-For (first entry) or X-Real-IP: a
+// valid IPv4/IPv6 address (a port or IPv6 brackets are dropped), or empty.
+std::string ClientIpFromHeaders(std::string_view forwarded_for, std::string_view real_ip);
+
 // Routes the latency histograms are kept for.
 enum class Route { kEvents, kCheck, kAccount, kCampaigns, kOverride, kOther, kCount };
 
@@ -110,11 +127,17 @@ class DecisionService {
   HttpAnswer PostEvents(std::string_view body, std::string_view content_type);
   // POST /v1/check.
   HttpAnswer Check(std::string_view body, std::string_view content_type);
-  // GET /v1/authz, for nginx `auth_request` and similar: the same decision
-  // as Check for the account named by a header, as a status: 204 serve
-  // (allow, monitor), 429 with Retry-After (throttle), 403 with an
-  // X-DistillGuard-Reason header (challenge, block), 401 without an account.
-  HttpAnswer Authz(std::string_view account_id, std::string_view client_ip);
+  // /v1/authz, for nginx `auth_request`, Envoy ext_authz, HAProxy: the same
+  // decision as Check for the account named by a header, as a status: 204
+  // serve (allow, monitor; throttle with service.authz_throttle = "serve"),
+  // 429 with Retry-After (throttle), 403 with an X-DistillGuard-Reason header
+  // (challenge, block), 401 without an account. Every answer carries
+  // X-DistillGuard-Action and -Score, and X-DistillGuard-Directives when the
+  // action has directives configured (docs/gateway.md).
+  HttpAnswer Authz(const AuthzRequest& request);
+  HttpAnswer Authz(std::string_view account_id, std::string_view client_ip) {
+    return Authz(AuthzRequest{account_id, client_ip, {}, false});
+  }
   // The header GET /v1/authz reads the account from.
   std::string authz_account_header() const;
 

@@ -275,5 +275,79 @@ TEST(DecisionServiceTest, AuthzMapsActionsToStatuses) {
   EXPECT_EQ(s->Authz("never-seen", "").status, 204);
 }
 
+TEST(DecisionServiceTest, AuthzDirectivesAndNginxMode) {
+  const std::string dir = TempDir("authz");
+  std::filesystem::create_directories(dir);
+  const std::string config = dir + "/c.toml";
+  {
+    std::ofstream(config) << "[service]\nauthz_directives_monitor = \"reasoning=summarise\"\n"
+                             "authz_directives_block = \"reason-code=b7\"\nauthz_retry_after_s = 30\n";
+  }
+  auto s = OpenService("", config);
+  ASSERT_NE(s, nullptr);
+  const auto set = [&](const char* a) {
+    ASSERT_EQ(s->SetOverride(OverrideKind::kAccount, "c1",
+                             std::string(R"({"action":")") + a + R"(","by":"t","reason":"r"})", "application/json")
+                  .status,
+              200);
+  };
+  // allow: no directives configured, no header.
+  HttpAnswer a = s->Authz("c1", "");
+  EXPECT_EQ(a.status, 204);
+  EXPECT_EQ(Header(a, "X-DistillGuard-Directives"), "");
+  set("monitor");
+  a = s->Authz("c1", "");
+  EXPECT_EQ(a.status, 204);
+  EXPECT_EQ(Header(a, "X-DistillGuard-Directives"), "reasoning=summarise");
+  // throttle: the default directives; 429 for Envoy/HAProxy, 403 for nginx.
+  set("throttle");
+  a = s->Authz("c1", "");
+  EXPECT_EQ(a.status, 429);
+  EXPECT_EQ(Header(a, "Retry-After"), "30");
+  EXPECT_EQ(Header(a, "X-DistillGuard-Directives"), "max-tokens=1024; reasoning=strip");
+  a = s->Authz(AuthzRequest{"c1", "", "", /*nginx_compat=*/true});
+  EXPECT_EQ(a.status, 403);
+  EXPECT_EQ(Header(a, "X-DistillGuard-Action"), "throttle");
+  EXPECT_EQ(Header(a, "X-DistillGuard-Reason"), "throttle");
+  EXPECT_EQ(Header(a, "Retry-After"), "30");
+  set("block");
+  a = s->Authz(AuthzRequest{"c1", "198.51.100.4, 10.0.0.1", "", true});
+  EXPECT_EQ(a.status, 403);
+  EXPECT_EQ(Header(a, "X-DistillGuard-Reason"), "block");
+  EXPECT_EQ(Header(a, "X-DistillGuard-Directives"), "reason-code=b7");
+  EXPECT_EQ(Header(a, "X-DistillGuard-Client-Ip"), "198.51.100.4");
+  EXPECT_EQ(Header(a, "Retry-After"), "");
+}
+
+TEST(DecisionServiceTest, AuthzServesThrottledWhenConfigured) {
+  const std::string dir = TempDir("authz_serve");
+  std::filesystem::create_directories(dir);
+  const std::string config = dir + "/c.toml";
+  { std::ofstream(config) << "[service]\nauthz_throttle = \"serve\"\n"; }
+  auto s = OpenService("", config);
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(s->SetOverride(OverrideKind::kAccount, "c1", R"({"action":"throttle","by":"t","reason":"r"})",
+                           "application/json")
+                .status,
+            200);
+  const HttpAnswer a = s->Authz("c1", "");
+  EXPECT_EQ(a.status, 204);
+  EXPECT_EQ(Header(a, "X-DistillGuard-Action"), "throttle");
+  EXPECT_EQ(Header(a, "X-DistillGuard-Directives"), "max-tokens=1024; reasoning=strip");
+}
+
+TEST(ClientIpTest, FromForwardedForThenRealIp) {
+  EXPECT_EQ(ClientIpFromHeaders("203.0.113.7", ""), "203.0.113.7");
+  EXPECT_EQ(ClientIpFromHeaders(" 203.0.113.7 , 10.0.0.1", "192.0.2.1"), "203.0.113.7");
+  EXPECT_EQ(ClientIpFromHeaders("203.0.113.7:5555", ""), "203.0.113.7");
+  EXPECT_EQ(ClientIpFromHeaders("[2001:db8::1]:443", ""), "2001:db8::1");
+  EXPECT_EQ(ClientIpFromHeaders("2001:db8::1", ""), "2001:db8::1");
+  EXPECT_EQ(ClientIpFromHeaders("unknown", "192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(ClientIpFromHeaders("", "192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(ClientIpFromHeaders("<script>", "x\r\ny"), "");
+  EXPECT_EQ(ClientIpFromHeaders(std::string(5000, '1'), ""), "");
+  EXPECT_EQ(ClientIpFromHeaders("999.1.1.1", ""), "");
+}
+
 }  // namespace
 }  // namespace dg

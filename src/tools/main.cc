@@ -5,8 +5,11 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <fstream>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "eval/evaluate.h"
+#include "gateway/shipper.h"
 #include "pipeline/config.h"
 #include "pipeline/scan.h"
 #include "intel/bundle.h"
@@ -343,6 +347,51 @@ int RunServeCommand(const std::string& listen, const std::string& state_dir, con
   return kExitOk;
 }
 
+// `ship`: a gateway's access log to POST /v1/events. SIGINT/SIGTERM stop it
+// after the batch in flight.
+std::atomic<bool> g_ship_stop{false};
+extern "C" void OnShipSignal(int) { g_ship_stop.store(true); }
+
+struct ShipFlags {
+  std::string url = "http://127.0.0.1:8080";
+  std::string token_file;
+  int64_t timeout_ms = 10000;
+  bool quiet = false;
+};
+
+int RunShipCommand(ShipOptions options, const ShipFlags& flags) {
+  std::string token;
+  if (!flags.token_file.empty()) {
+    std::ifstream in(flags.token_file);
+    if (!in || !std::getline(in, token)) return Fail(kExitUsage, "--token-file: cannot read " + flags.token_file);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
+    if (token.empty()) return Fail(kExitUsage, "--token-file: " + flags.token_file + " is empty");
+  } else if (const char* env = std::getenv("DG_SHIP_TOKEN"); env != nullptr) {
+    token = env;
+  }
+  if (options.batch_lines == 0) return Fail(kExitUsage, "--batch-lines must be positive");
+  if (options.flush_interval_ms < 0 || flags.timeout_ms <= 0) return Fail(kExitUsage, "times must be positive");
+  auto post = HttpEventPoster(flags.url, token, flags.timeout_ms);
+  if (!post.ok()) return Fail(kExitUsage, post.status().message());
+  std::signal(SIGINT, OnShipSignal);
+  std::signal(SIGTERM, OnShipSignal);
+  ShipStats stats;
+  const ShipNote note = [&flags](const std::string& n) {
+    if (!flags.quiet) std::fprintf(stderr, "distillguard ship: %s\n", n.c_str());
+  };
+  const Status s = Ship(options, *post, g_ship_stop, &stats, note);
+  if (!flags.quiet) {
+    std::fprintf(stderr,
+                 "distillguard ship: %lld lines read, %lld accepted, %lld rejected, %lld batches, %lld retries, "
+                 "%lld rotations\n",
+                 static_cast<long long>(stats.lines), static_cast<long long>(stats.accepted),
+                 static_cast<long long>(stats.rejected), static_cast<long long>(stats.batches),
+                 static_cast<long long>(stats.retries), static_cast<long long>(stats.rotations));
+  }
+  if (!s.ok() && !g_ship_stop.load()) return Fail(kExitFailure, s.message());
+  return kExitOk;
+}
+
 }  // namespace
 }  // namespace dg
 
@@ -446,6 +495,26 @@ int main(int argc, char** argv) {
                                                   "STATE/intel/ (`intel import`; loaded at start and on reload)");
   serve->add_flag("--quiet", flags.quiet, "No start and stop messages");
 
+  ShipOptions ship_options;
+  ShipFlags ship_flags;
+  auto* ship = app.add_subcommand("ship", "Follow a gateway's access log of exchange events (one JSON object per "
+                                          "line; deploy/ has nginx and HAProxy formats) and post it in batches to "
+                                          "POST /v1/events, retrying failed batches (docs/gateway.md).");
+  ship->add_option("--log", ship_options.log_path, "The access log to follow (tail -F: survives rename and "
+                                                     "truncation)")
+      ->required();
+  ship->add_option("--url", ship_flags.url, "The service, http://HOST:PORT")->capture_default_str();
+  ship->add_option("--token-file", ship_flags.token_file, "File whose first line is a write token (else "
+                                                          "$DG_SHIP_TOKEN; none: no Authorization header)");
+  ship->add_flag("--from-start", ship_options.from_start, "Read the log from its beginning (default: from its end)");
+  ship->add_flag("--once", ship_options.once, "Stop at the end of the log instead of following it");
+  ship->add_option("--batch-lines", ship_options.batch_lines, "Most lines per post")->capture_default_str();
+  ship->add_option("--flush-ms", ship_options.flush_interval_ms, "A partial batch is posted after this long")
+      ->capture_default_str();
+  ship->add_option("--timeout-ms", ship_flags.timeout_ms, "Connect/read/write timeout of one post")
+      ->capture_default_str();
+  ship->add_flag("--quiet", ship_flags.quiet, "No notes on retries and no summary");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -464,6 +533,7 @@ int main(int argc, char** argv) {
   if (intel_export->parsed()) return RunIntelExportCommand(intel_result, intel_out, intel_key_file, export_options);
   if (intel_import->parsed()) return RunIntelImportCommand(intel_bundle, intel_state);
   if (eval->parsed()) return RunEvalCommand(eval_options, eval_json);
+  if (ship->parsed()) return RunShipCommand(ship_options, ship_flags);
   if (serve->parsed()) return RunServeCommand(listen, state_dir, serve_key_file, flags);
   if (simulate->parsed()) return RunSimulateCommand(scenario_path, sim_out, sim_seed, corpora_dir, sim_quiet);
   return kExitUsage;

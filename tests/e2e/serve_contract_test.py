@@ -118,6 +118,13 @@ try:
     srv.json("POST", "/v1/accounts/a2/override", {"action": "challenge", "by": "alice", "reason": "x"}, token=WRITE)
     status, h, body = srv.request("GET", "/v1/authz", headers={"X-Account-Id": "a2"}, token="reader-2")
     check(status == 403 and h.get("X-DistillGuard-Reason") == "challenge", "authz challenge %d %s" % (status, h))
+    # Envoy ext_authz (HTTP mode): the original method, path_prefix + the original path, maybe a body.
+    for method in ("POST", "PUT", "DELETE", "PATCH", "GET", "HEAD"):
+        status, h, body = srv.request(method, "/v1/authz/v1/chat/completions?x=1", body="{}" if method != "HEAD"
+                                      and method != "GET" else None, headers={"X-Account-Id": "a2"}, token="reader-2")
+        check(status == 403 and h.get("X-DistillGuard-Reason") == "challenge", "ext_authz %s %d" % (method, status))
+    check(srv.request("GET", "/v1/authzz", headers={"X-Account-Id": "a2"}, token="reader-2")[0] == 404,
+          "a path that only starts like /v1/authz")
     srv.json("POST", "/v1/accounts/a2/override", {"action": "clear", "by": "alice", "reason": "x"}, token=WRITE)
     # SIGHUP reloads too.
     with open(config, "w") as f:
