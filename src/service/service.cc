@@ -1,5 +1,7 @@
 #include "service/service.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <simdjson.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -33,10 +35,23 @@ constexpr size_t kAuditListed = 100;
 // Digits of a score in answers (as in accounts.jsonl).
 constexpr int kScoreDecimals = 4;
 
-// The ingest and engine threads run nicer than the HTTP threads
-// (service.background_nice), so that checks keep their latency while a
-// batch is decoded or processed.
-void LowerThisThreadsPriority(int64_t offset) {
+// The ingest and engine threads yield the CPU to the HTTP threads
+// (service.background_policy), so that a check does not wait behind a batch
+// being decoded or processed. Under SCHED_IDLE a waking HTTP thread preempts
+// them at once; a nice value only lowers their share, and the scheduler still
+// lets them finish a slice (milliseconds) before a woken check runs, which is
+// where the check p99 of several ms came from (docs/benchmarks.md).
+void LowerThisThreadsPriority(const ServiceOptions& o) {
+  if (o.background_policy == "idle") {
+#ifdef SCHED_IDLE
+    // Entering SCHED_IDLE needs no privilege; it applies to this thread only.
+    sched_param param{};
+    param.sched_priority = 0;
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) == 0) return;
+#endif
+    // Not Linux, or refused: fall back to the nice value.
+  }
+  const int64_t offset = o.background_nice;
   if (offset <= 0) return;
   // Linux applies {get,set}priority to one thread when given its tid; the
   // offset is relative to the process's niceness. Raising the nice value
@@ -315,7 +330,7 @@ void DecisionService::PublishCounters() {
 }
 
 void DecisionService::IngestLoop() {
-  LowerThisThreadsPriority(options_.config.service.background_nice);
+  LowerThisThreadsPriority(options_.config.service);
   while (true) {
     IngestJob* job = nullptr;
     {
@@ -330,7 +345,7 @@ void DecisionService::IngestLoop() {
 }
 
 void DecisionService::EngineLoop() {
-  LowerThisThreadsPriority(options_.config.service.background_nice);
+  LowerThisThreadsPriority(options_.config.service);
   std::deque<Item> batch;
   // Campaign rows may be costly to build: count them at most this often.
   constexpr auto kCountersInterval = std::chrono::milliseconds(500);
