@@ -99,8 +99,10 @@ Status DecodePadded(std::string_view line, EventDecoder* decoder, std::string* b
   return decoder->Decode(std::string_view(buffer->data(), line.size()), event);
 }
 
-std::string CheckJson(std::string_view account_id, const PublishedDecision* d, const std::optional<Override>& o) {
-  (void)account_id;
+// The answer of a check. Without an override it is the one the engine thread
+// built when it published the decision (BuildCheckJson), or a constant for an
+// account never seen: the check path writes no JSON in the common case.
+std::string BuildCheckJson(const PublishedDecision* d, const std::optional<Override>& o) {
   JsonWriter w;
   w.BeginObject();
   const Action action = o ? o->action : (d != nullptr ? d->action : Action::kAllow);
@@ -131,6 +133,13 @@ std::string CheckJson(std::string_view account_id, const PublishedDecision* d, c
   }
   w.EndObject();
   return w.Take();
+}
+
+std::string CheckJson(const PublishedDecision* d, const std::optional<Override>& o) {
+  if (o) return BuildCheckJson(d, o);
+  if (d != nullptr) return d->check_json;
+  static const std::string* const kNeverSeen = new std::string(BuildCheckJson(nullptr, std::nullopt));
+  return *kNeverSeen;
 }
 
 void WriteOverride(JsonWriter& w, const Override& o, bool cleared) {
@@ -189,7 +198,7 @@ HttpAnswer ErrorAnswer(int status, std::string_view message) {
 }
 
 DecisionService::DecisionService(ServeOptions options) : options_(std::move(options)), config_(options_.config) {
-  tokens_ = std::make_shared<const TokenSet>(TokenSet::FromOptions(config_.service));
+  tokens_.store(std::make_shared<const TokenSet>(TokenSet::FromOptions(config_.service)));
 }
 
 Result<std::unique_ptr<DecisionService>> DecisionService::Open(ServeOptions options) {
@@ -312,6 +321,7 @@ void DecisionService::PublishAccount(const AccountRecord& record) {
   d->campaign = std::move(row.campaign);
   d->exchanges = row.exchanges;
   d->reasons = std::move(row.reasons);
+  d->check_json = BuildCheckJson(d.get(), std::nullopt);
   table_.Publish(record.account_id, std::move(d));
 }
 
@@ -424,11 +434,7 @@ EngineConfig DecisionService::config() const {
 }
 
 Scope DecisionService::Authorize(std::string_view authorization_header) const {
-  std::shared_ptr<const TokenSet> tokens;
-  {
-    std::lock_guard lock(config_mu_);
-    tokens = tokens_;
-  }
+  const std::shared_ptr<const TokenSet> tokens = tokens_.load(std::memory_order_acquire);
   return tokens->Authorize(authorization_header);
 }
 
@@ -539,7 +545,7 @@ HttpAnswer DecisionService::Check(std::string_view body, std::string_view conten
     if (!OptionalString(obj, key, &ignored, &error)) return error;
   }
   const Verdict v = Decide(account_id);
-  return HttpAnswer{200, CheckJson(account_id, v.decision.get(), v.override)};
+  return HttpAnswer{200, CheckJson(v.decision.get(), v.override)};
 }
 
 DecisionService::Verdict DecisionService::Decide(std::string_view account_id) {
@@ -569,7 +575,7 @@ HttpAnswer DecisionService::Authz(std::string_view account_id, std::string_view 
     retry_after_s = config_.service.authz_retry_after_s;
   }
   HttpAnswer a;
-  a.body = CheckJson(account_id, v.decision.get(), v.override);
+  a.body = CheckJson(v.decision.get(), v.override);
   a.headers.emplace_back("X-DistillGuard-Action", std::string(ActionName(v.action)));
   char score[32];
   std::snprintf(score, sizeof(score), "%.4f", v.decision != nullptr ? v.decision->score : 0.0);
@@ -713,7 +719,7 @@ HttpAnswer DecisionService::Reload() {
     // Listening address, threads and timeouts of the HTTP server are fixed
     // at start; tokens, limits and the engine's settings change here.
     config_ = next;
-    tokens_ = std::make_shared<const TokenSet>(TokenSet::FromOptions(config_.service));
+    tokens_.store(std::make_shared<const TokenSet>(TokenSet::FromOptions(config_.service)), std::memory_order_release);
   }
   reloads_.fetch_add(1);
   JsonWriter w;

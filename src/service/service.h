@@ -183,7 +183,9 @@ class DecisionService {
   // Guarded by config_mu_ (changed by Reload).
   mutable std::mutex config_mu_;
   EngineConfig config_;
-  std::shared_ptr<const TokenSet> tokens_;
+  // Replaced by Reload (under config_mu_); read by every request without a
+  // lock, so a check never waits for a reload or for another check.
+  std::atomic<std::shared_ptr<const TokenSet>> tokens_;
 
   // Jobs for the ingest thread (see the header comment).
   struct IngestJob {
