@@ -9,6 +9,12 @@
 #
 #   bench/serve_bench.sh [SECONDS=15] [INGEST_RATE=20000] [CONNECTIONS="1 8 32 64"] [WORKDIR=build/bench_serve]
 #
+# A connection count N runs wrk closed-loop (each connection sends its next
+# check as soon as the answer arrives: the server's saturation throughput,
+# where latency is mostly queueing); N@D paces each connection to wait D ms
+# after each answer (bench/check.lua, DG_CHECK_DELAY_MS), a gateway's load of
+# about N * 1000 / (D + latency) checks/s.
+#
 # DG_BENCH_NICE=-10 runs the server and wrk at that niceness (needs root): on
 # a machine shared with other work it measures the service rather than the
 # scheduler's queue. The ingestion driver stays at the default niceness (in
@@ -55,20 +61,21 @@ echo "| connections | ingest target (events/s) | checks/s | p50 | p99 | p99.9 | 
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 status=0
 run() {
-  local c=$1 rate=$2
+  local c=${1%@*} rate=$2 delay=0
+  [[ $1 == *@* ]] && delay=${1#*@}
   local ing="{}"
   if [ "$rate" -gt 0 ]; then
-    "$ingest" "$port" "$events" "$rate" "$((secs + 2))" 1000 >"$work/ingest_$c.json" &
+    "$ingest" "$port" "$events" "$rate" "$((secs + 2))" 1000 >"$work/ingest_$1.json" &
     local ipid=$!
     sleep 1
   fi
   local p0 t0 p1 t1
   p0=$(processed); t0=$(date +%s.%N)
-  $n wrk -t1 -c"$c" -d"${secs}s" -s bench/check.lua "http://127.0.0.1:$port/v1/check" -- "$work/accounts.txt" \
-    | tail -1 >"$work/wrk_${c}_${rate}.json"
+  DG_CHECK_DELAY_MS=$delay $n wrk -t1 -c"$c" -d"${secs}s" -s bench/check.lua "http://127.0.0.1:$port/v1/check" -- "$work/accounts.txt" \
+    | tail -1 >"$work/wrk_${1}_${rate}.json"
   p1=$(processed); t1=$(date +%s.%N)
-  if [ "$rate" -gt 0 ]; then wait "$ipid"; ing=$(cat "$work/ingest_$c.json"); fi
-  python3 - "$c" "$rate" "$(cat "$work/wrk_${c}_${rate}.json")" "$ing" "$p0" "$p1" "$t0" "$t1" <<'PY' || status=1
+  if [ "$rate" -gt 0 ]; then wait "$ipid"; ing=$(cat "$work/ingest_$1.json"); fi
+  python3 - "$c$([ "$delay" = 0 ] || echo " (paced ${delay} ms)")" "$rate" "$(cat "$work/wrk_${1}_${rate}.json")" "$ing" "$p0" "$p1" "$t0" "$t1" <<'PY' || status=1
 import json, sys
 c, target, w, i = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
 done = (float(sys.argv[6]) - float(sys.argv[5])) / (float(sys.argv[8]) - float(sys.argv[7]))
