@@ -19,6 +19,8 @@
 # a machine shared with other work it measures the service rather than the
 # scheduler's queue. The ingestion driver stays at the default niceness (in
 # production the gateway is another machine). docs/benchmarks.md says which.
+# DG_BENCH_CONFIG=FILE starts the server with that config (e.g. another
+# service.background_policy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-15}"
@@ -39,7 +41,7 @@ python3 -c 'import json,sys; [print(json.loads(l)["account_id"]) for l in open(s
   "$work/sim/labels.jsonl" >"$work/accounts.txt"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-$n "$bin" serve --listen "127.0.0.1:$port" --state "$work/state" --quiet &
+$n "$bin" serve --listen "127.0.0.1:$port" --state "$work/state" --quiet ${DG_BENCH_CONFIG:+--config "$DG_BENCH_CONFIG"} &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
