@@ -37,10 +37,10 @@ constexpr int kScoreDecimals = 4;
 
 // The ingest and engine threads yield the CPU to the HTTP threads
 // (service.background_policy), so that a check does not wait behind a batch
-// being decoded or processed. Under SCHED_IDLE a waking HTTP thread preempts
-// them at once; a nice value only lowers their share, and the scheduler still
-// lets them finish a slice (milliseconds) before a woken check runs, which is
-// where the check p99 of several ms came from (docs/benchmarks.md).
+// being decoded or processed. A nice value lowers their share of a busy CPU;
+// under SCHED_IDLE a waking HTTP thread preempts them at once, but they then
+// run only when nothing else on the machine wants a CPU, so on a busy machine
+// ingestion falls behind (docs/benchmarks.md): "nice" is the default.
 void LowerThisThreadsPriority(const ServiceOptions& o) {
   if (o.background_policy == "idle") {
 #ifdef SCHED_IDLE
