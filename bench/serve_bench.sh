@@ -4,8 +4,9 @@
 # (bench/serve_ingest.cc) posts events over HTTP at a target rate from another
 # process. Prints a markdown table for docs/benchmarks.md, with the ingestion
 # rate the server accepted (from its answers) and the rate the engine processed
-# during the run (from /metrics); exits 1 if either fell below 95% of the
-# target, so a table never shows checks measured without the ingestion load.
+# during the run (from /metrics). A row where either fell below 95% of the
+# target is flagged on stderr and the script exits 1, so checks measured
+# without the full ingestion load are never taken for the target's.
 #
 #   bench/serve_bench.sh [SECONDS=15] [INGEST_RATE=20000] [CONNECTIONS="1 8 32 64"] [WORKDIR=build/bench_serve]
 #
