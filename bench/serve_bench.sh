@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # Benchmark of `distillguard serve`: /v1/check throughput and latency (wrk,
-# bench/check.lua) at several connection counts while bench/serve_ingest.py
-# posts events at a target rate from another process. Prints a markdown table
-# for docs/benchmarks.md.
+# bench/check.lua) at several connection counts while build/bench/serve_ingest
+# (bench/serve_ingest.cc) posts events over HTTP at a target rate from another
+# process. Prints a markdown table for docs/benchmarks.md, with the ingestion
+# rate the server accepted (from its answers) and the rate the engine processed
+# during the run (from /metrics). A row where either fell below 95% of the
+# target is flagged on stderr and the script exits 1, so checks measured
+# without the full ingestion load are never taken for the target's.
 #
 #   bench/serve_bench.sh [SECONDS=15] [INGEST_RATE=20000] [CONNECTIONS="1 8 32 64"] [WORKDIR=build/bench_serve]
+#
+# A connection count N runs wrk closed-loop (each connection sends its next
+# check as soon as the answer arrives: the server's saturation throughput,
+# where latency is mostly queueing); N@D paces each connection to wait D ms
+# after each answer (bench/check.lua, DG_CHECK_DELAY_MS), a gateway's load of
+# about N * 1000 / (D + latency) checks/s.
 #
 # DG_BENCH_NICE=-10 runs the server and wrk at that niceness (needs root): on
 # a machine shared with other work it measures the service rather than the
 # scheduler's queue. The ingestion driver stays at the default niceness (in
 # production the gateway is another machine). docs/benchmarks.md says which.
+# DG_BENCH_CONFIG=FILE starts the server with that config (e.g. another
+# service.background_policy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-15}"
@@ -17,6 +29,8 @@ rate="${2:-20000}"
 conns="${3:-1 8 32 64}"
 work="${4:-build/bench_serve}"
 bin=build/distillguard
+ingest=build/bench/serve_ingest
+[ -x "$ingest" ] || { echo "$ingest missing (cmake --build build --target serve_ingest)" >&2; exit 2; }
 n="nice -n ${DG_BENCH_NICE:-0}"
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install wrk)" >&2; exit 2; }
 rm -rf "$work"
@@ -28,13 +42,13 @@ python3 -c 'import json,sys; [print(json.loads(l)["account_id"]) for l in open(s
   "$work/sim/labels.jsonl" >"$work/accounts.txt"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-$n "$bin" serve --listen "127.0.0.1:$port" --state "$work/state" --quiet &
+$n "$bin" serve --listen "127.0.0.1:$port" --state "$work/state" --quiet ${DG_BENCH_CONFIG:+--config "$DG_BENCH_CONFIG"} &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
 # Warm-up: the whole scenario once, so that checks find real decisions.
-python3 bench/serve_ingest.py "$port" "$events" 1000000 0 1000 >"$work/preload.json"
+"$ingest" "$port" "$events" 1000000 0 1000 >"$work/preload.json"
 python3 - "$port" <<'PY'
 import http.client, sys, time
 # Wait until the engine caught up with the preload.
@@ -45,31 +59,43 @@ for _ in range(600):
     time.sleep(0.1)
 PY
 
-echo "| connections | ingest target (events/s) | checks/s | p50 | p99 | p99.9 | max | errors | events/s ingested | POST p99 |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+processed() { curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "dg_events_processed_total" {print $2}'; }
+echo "| connections | ingest target (events/s) | checks/s | p50 | p99 | p99.9 | max | errors | events/s accepted | events/s processed | POST p99 |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+status=0
 run() {
-  local c=$1 ingest=$2
+  local c=${1%@*} rate=$2 delay=0
+  [[ $1 == *@* ]] && delay=${1#*@}
   local ing="{}"
-  if [ "$ingest" -gt 0 ]; then
-    python3 bench/serve_ingest.py "$port" "$events" "$ingest" "$((secs + 2))" 1000 >"$work/ingest_$c.json" &
+  if [ "$rate" -gt 0 ]; then
+    "$ingest" "$port" "$events" "$rate" "$((secs + 2))" 1000 >"$work/ingest_$1.json" &
     local ipid=$!
     sleep 1
   fi
-  $n wrk -t1 -c"$c" -d"${secs}s" -s bench/check.lua "http://127.0.0.1:$port/v1/check" -- "$work/accounts.txt" \
-    | tail -1 >"$work/wrk_${c}_${ingest}.json"
-  if [ "$ingest" -gt 0 ]; then wait "$ipid"; ing=$(cat "$work/ingest_$c.json"); fi
-  python3 - "$c" "$ingest" "$(cat "$work/wrk_${c}_${ingest}.json")" "$ing" <<'PY'
+  local p0 t0 p1 t1
+  p0=$(processed); t0=$(date +%s.%N)
+  DG_CHECK_DELAY_MS=$delay $n wrk -t1 -c"$c" -d"${secs}s" -s bench/check.lua "http://127.0.0.1:$port/v1/check" -- "$work/accounts.txt" \
+    | tail -1 >"$work/wrk_${1}_${rate}.json"
+  p1=$(processed); t1=$(date +%s.%N)
+  if [ "$rate" -gt 0 ]; then wait "$ipid"; ing=$(cat "$work/ingest_$1.json"); fi
+  python3 - "$c$([ "$delay" = 0 ] || echo " (paced ${delay} ms)")" "$rate" "$(cat "$work/wrk_${1}_${rate}.json")" "$ing" "$p0" "$p1" "$t0" "$t1" <<'PY' || status=1
 import json, sys
 c, target, w, i = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
+done = (float(sys.argv[6]) - float(sys.argv[5])) / (float(sys.argv[8]) - float(sys.argv[7]))
 us = lambda v: "%.0f µs" % v if v < 1000 else "%.2f ms" % (v / 1000)
-print("| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |" % (
+print("| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s | %s |" % (
     c, target or "none", "{:,}".format(int(w["rps"])), us(w["p50_us"]), us(w["p99_us"]), us(w["p999_us"]),
     us(w["max_us"]), w["errors"] + w["non2xx"], "{:,}".format(i["events_per_s"]) if i else "-",
-    ("%.0f ms" % i["post_p99_ms"]) if i else "-"))
+    "{:,}".format(round(done)) if i else "-", ("%.0f ms" % i["post_p99_ms"]) if i else "-"))
+if target and (i["events_per_s"] < 0.95 * target or done < 0.95 * target):
+    print("  ^ ingestion below 95%% of the target (%s accepted, %.0f processed per s)" % (i["events_per_s"], done),
+          file=sys.stderr)
+    sys.exit(1)
 PY
 }
 run 32 0
 for c in $conns; do run "$c" "$rate"; done
+sleep 1
 curl -s "http://127.0.0.1:$port/metrics" >"$work/metrics.txt"
 grep -E '^dg_(events_accepted_total|events_processed_total|process_resident_memory_bytes|accounts) ' "$work/metrics.txt" >&2
 # Server-side time of the checks (request read -> answer ready), all runs.
@@ -81,3 +107,4 @@ total = b[float("inf")]
 print("server-side check time: " + ", ".join("%.3f%% <= %g us" % (100.0 * n / total, le * 1e6)
                                              for le, n in sorted(b.items()) if le <= 1e-3))
 PY
+exit $status

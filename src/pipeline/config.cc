@@ -176,6 +176,7 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
         {"max_queue_events", Size("service.max_queue_events", &s.max_queue_events)},
         {"max_errors", Size("service.max_errors", &s.max_errors)},
         {"fsync", Bool("service.fsync", &s.fsync)},
+        {"background_policy", String("service.background_policy", &s.background_policy)},
         {"background_nice", Int("service.background_nice", &s.background_nice)},
         {"authz_account_header", String("service.authz_account_header", &s.authz_account_header)},
         {"authz_retry_after_s", Int("service.authz_retry_after_s", &s.authz_retry_after_s)},
@@ -232,6 +233,9 @@ Status EngineConfig::Validate() const {
   }
   if (service.background_nice < 0 || service.background_nice > 19) {
     return Status::InvalidArgument("service.background_nice must be in [0, 19]");
+  }
+  if (service.background_policy != "idle" && service.background_policy != "nice") {
+    return Status::InvalidArgument("service.background_policy must be \"idle\" or \"nice\"");
   }
   if (service.authz_retry_after_s < 0) return Status::InvalidArgument("service.authz_retry_after_s must be >= 0");
   if (service.authz_throttle != "refuse" && service.authz_throttle != "serve") {

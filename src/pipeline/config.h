@@ -38,7 +38,13 @@ struct ServiceOptions {
   size_t max_queue_events = size_t{1} << 20;   // accepted events waiting for the engine; posts wait beyond
   size_t max_errors = 1000;                  // per-line errors listed in one /v1/events answer
   bool fsync = true;                         // fsync the event log on every commit (power-loss safe)
-  int64_t background_nice = 10;              // ingest and engine threads run this much nicer than HTTP threads
+  // How the ingest and engine threads yield the CPU to the HTTP threads:
+  // "nice" at background_nice above the process's niceness; "idle" under
+  // SCHED_IDLE (Linux): they then get a CPU only when nothing else of the
+  // machine wants it, below even nice 19, so ingestion stalls on a busy
+  // machine or under a saturating check load (docs/benchmarks.md).
+  std::string background_policy = "nice";
+  int64_t background_nice = 10;              // with background_policy = "nice": this much nicer than HTTP threads
   std::string authz_account_header = "X-Account-Id";  // GET /v1/authz: header naming the account
   int64_t authz_retry_after_s = 60;          // Retry-After of a throttled /v1/authz answer
   // What /v1/authz does with a throttled account: "refuse" (429, or 403 in

@@ -71,6 +71,7 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
   EXPECT_EQ(sv.max_queue_events, sd.max_queue_events);
   EXPECT_EQ(sv.max_errors, sd.max_errors);
   EXPECT_EQ(sv.fsync, sd.fsync);
+  EXPECT_EQ(sv.background_policy, sd.background_policy);
   EXPECT_EQ(sv.background_nice, sd.background_nice);
   EXPECT_EQ(sv.authz_account_header, sd.authz_account_header);
   EXPECT_EQ(sv.authz_retry_after_s, sd.authz_retry_after_s);
@@ -98,7 +99,7 @@ TEST(ConfigTest, AuthzDirectives) {
 
 TEST(ConfigTest, ServiceSection) {
   auto c = ParseConfig("[service]\nread_tokens = [\"r\"]\nwrite_tokens = [\"w1\", \"w2\"]\nthreads = 8\n"
-                       "fsync = false\nread_timeout_ms = 250\n",
+                       "fsync = false\nread_timeout_ms = 250\nbackground_policy = \"nice\"\n",
                        "t.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->service.read_tokens, std::vector<std::string>{"r"});
@@ -106,9 +107,11 @@ TEST(ConfigTest, ServiceSection) {
   EXPECT_EQ(c->service.threads, 8u);
   EXPECT_FALSE(c->service.fsync);
   EXPECT_EQ(c->service.read_timeout_ms, 250);
+  EXPECT_EQ(c->service.background_policy, "nice");
   for (const char* bad : {"[service]\nread_tokens = \"r\"\n", "[service]\nwrite_tokens = [1]\n",
                           "[service]\nwrite_tokens = [\"\"]\n", "[service]\nthreads = 0\n",
-                          "[service]\nread_timeout_ms = 0\n", "[service]\ntoken = \"x\"\n"}) {
+                          "[service]\nread_timeout_ms = 0\n", "[service]\ntoken = \"x\"\n",
+                          "[service]\nbackground_policy = \"batch\"\n"}) {
     auto r = ParseConfig(bad, "t.toml");
     EXPECT_FALSE(r.ok()) << bad;
     // A rejected token value never appears in the message.

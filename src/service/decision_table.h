@@ -40,6 +40,10 @@ struct PublishedDecision {
   std::string campaign;  // empty: none
   int64_t exchanges = 0;
   std::vector<std::string> reasons;
+  // The POST /v1/check answer for this decision when no override applies,
+  // built once by the publisher (the engine thread) so that a check copies
+  // one string instead of writing JSON.
+  std::string check_json;
 };
 
 class DecisionTable {

@@ -1,5 +1,7 @@
 #include "service/service.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <simdjson.h>
 #include <arpa/inet.h>
 #include <sys/resource.h>
@@ -35,10 +37,23 @@ constexpr size_t kAuditListed = 100;
 // Digits of a score in answers (as in accounts.jsonl).
 constexpr int kScoreDecimals = 4;
 
-// The ingest and engine threads run nicer than the HTTP threads
-// (service.background_nice), so that checks keep their latency while a
-// batch is decoded or processed.
-void LowerThisThreadsPriority(int64_t offset) {
+// The ingest and engine threads yield the CPU to the HTTP threads
+// (service.background_policy), so that a check does not wait behind a batch
+// being decoded or processed. A nice value lowers their share of a busy CPU;
+// under SCHED_IDLE a waking HTTP thread preempts them at once, but they then
+// run only when nothing else on the machine wants a CPU, so on a busy machine
+// ingestion falls behind (docs/benchmarks.md): "nice" is the default.
+void LowerThisThreadsPriority(const ServiceOptions& o) {
+  if (o.background_policy == "idle") {
+#ifdef SCHED_IDLE
+    // Entering SCHED_IDLE needs no privilege; it applies to this thread only.
+    sched_param param{};
+    param.sched_priority = 0;
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) == 0) return;
+#endif
+    // Not Linux, or refused: fall back to the nice value.
+  }
+  const int64_t offset = o.background_nice;
   if (offset <= 0) return;
   // Linux applies {get,set}priority to one thread when given its tid; the
   // offset is relative to the process's niceness. Raising the nice value
@@ -86,8 +101,10 @@ Status DecodePadded(std::string_view line, EventDecoder* decoder, std::string* b
   return decoder->Decode(std::string_view(buffer->data(), line.size()), event);
 }
 
-std::string CheckJson(std::string_view account_id, const PublishedDecision* d, const std::optional<Override>& o) {
-  (void)account_id;
+// The answer of a check. Without an override it is the one the engine thread
+// built when it published the decision (BuildCheckJson), or a constant for an
+// account never seen: the check path writes no JSON in the common case.
+std::string BuildCheckJson(const PublishedDecision* d, const std::optional<Override>& o) {
   JsonWriter w;
   w.BeginObject();
   const Action action = o ? o->action : (d != nullptr ? d->action : Action::kAllow);
@@ -118,6 +135,13 @@ std::string CheckJson(std::string_view account_id, const PublishedDecision* d, c
   }
   w.EndObject();
   return w.Take();
+}
+
+std::string CheckJson(const PublishedDecision* d, const std::optional<Override>& o) {
+  if (o) return BuildCheckJson(d, o);
+  if (d != nullptr) return d->check_json;
+  static const std::string* const kNeverSeen = new std::string(BuildCheckJson(nullptr, std::nullopt));
+  return *kNeverSeen;
 }
 
 void WriteOverride(JsonWriter& w, const Override& o, bool cleared) {
@@ -200,7 +224,7 @@ HttpAnswer ErrorAnswer(int status, std::string_view message) {
 }
 
 DecisionService::DecisionService(ServeOptions options) : options_(std::move(options)), config_(options_.config) {
-  tokens_ = std::make_shared<const TokenSet>(TokenSet::FromOptions(config_.service));
+  tokens_.store(std::make_shared<const TokenSet>(TokenSet::FromOptions(config_.service)));
 }
 
 Result<std::unique_ptr<DecisionService>> DecisionService::Open(ServeOptions options) {
@@ -323,6 +347,7 @@ void DecisionService::PublishAccount(const AccountRecord& record) {
   d->campaign = std::move(row.campaign);
   d->exchanges = row.exchanges;
   d->reasons = std::move(row.reasons);
+  d->check_json = BuildCheckJson(d.get(), std::nullopt);
   table_.Publish(record.account_id, std::move(d));
 }
 
@@ -341,7 +366,7 @@ void DecisionService::PublishCounters() {
 }
 
 void DecisionService::IngestLoop() {
-  LowerThisThreadsPriority(options_.config.service.background_nice);
+  LowerThisThreadsPriority(options_.config.service);
   while (true) {
     IngestJob* job = nullptr;
     {
@@ -356,7 +381,7 @@ void DecisionService::IngestLoop() {
 }
 
 void DecisionService::EngineLoop() {
-  LowerThisThreadsPriority(options_.config.service.background_nice);
+  LowerThisThreadsPriority(options_.config.service);
   std::deque<Item> batch;
   // Campaign rows may be costly to build: count them at most this often.
   constexpr auto kCountersInterval = std::chrono::milliseconds(500);
@@ -435,11 +460,7 @@ EngineConfig DecisionService::config() const {
 }
 
 Scope DecisionService::Authorize(std::string_view authorization_header) const {
-  std::shared_ptr<const TokenSet> tokens;
-  {
-    std::lock_guard lock(config_mu_);
-    tokens = tokens_;
-  }
+  const std::shared_ptr<const TokenSet> tokens = tokens_.load(std::memory_order_acquire);
   return tokens->Authorize(authorization_header);
 }
 
@@ -550,7 +571,7 @@ HttpAnswer DecisionService::Check(std::string_view body, std::string_view conten
     if (!OptionalString(obj, key, &ignored, &error)) return error;
   }
   const Verdict v = Decide(account_id);
-  return HttpAnswer{200, CheckJson(account_id, v.decision.get(), v.override)};
+  return HttpAnswer{200, CheckJson(v.decision.get(), v.override)};
 }
 
 DecisionService::Verdict DecisionService::Decide(std::string_view account_id) {
@@ -585,7 +606,7 @@ HttpAnswer DecisionService::Authz(const AuthzRequest& request) {
     directives = config_.service.authz_directives[static_cast<size_t>(v.action)];
   }
   HttpAnswer a;
-  a.body = CheckJson(account_id, v.decision.get(), v.override);
+  a.body = CheckJson(v.decision.get(), v.override);
   a.headers.emplace_back("X-DistillGuard-Action", std::string(ActionName(v.action)));
   char score[32];
   std::snprintf(score, sizeof(score), "%.4f", v.decision != nullptr ? v.decision->score : 0.0);
@@ -730,7 +751,7 @@ HttpAnswer DecisionService::Reload() {
     // Listening address, threads and timeouts of the HTTP server are fixed
     // at start; tokens, limits and the engine's settings change here.
     config_ = next;
-    tokens_ = std::make_shared<const TokenSet>(TokenSet::FromOptions(config_.service));
+    tokens_.store(std::make_shared<const TokenSet>(TokenSet::FromOptions(config_.service)), std::memory_order_release);
   }
   reloads_.fetch_add(1);
   JsonWriter w;

@@ -17,9 +17,10 @@
 //   lines to the event log and hands them to the engine queue, in that
 //   order, so the queue order is the log order and a replay of the log sees
 //   the events exactly as the engine saw them.
-// - Ingest and engine threads run at a lower CPU priority (nice +10) than
-//   the HTTP threads: on a busy machine a check waits for no batch decode;
-//   the queue between them absorbs bursts.
+// - Ingest and engine threads run at a lower CPU priority than the HTTP
+//   threads (service.background_policy: nice +10 by default, or SCHED_IDLE):
+//   on a busy machine a check waits for no batch decode; the queue between
+//   them absorbs bursts.
 // - The engine thread (one) owns the Engine, the request-id dedup and the
 //   decoder used for replay; it alone calls Process(). Reads that need the
 //   engine (GET /v1/accounts/{id}, GET /v1/campaigns) and reloads are tasks
@@ -205,7 +206,9 @@ class DecisionService {
   // Guarded by config_mu_ (changed by Reload).
   mutable std::mutex config_mu_;
   EngineConfig config_;
-  std::shared_ptr<const TokenSet> tokens_;
+  // Replaced by Reload (under config_mu_); read by every request without a
+  // lock, so a check never waits for a reload or for another check.
+  std::atomic<std::shared_ptr<const TokenSet>> tokens_;
 
   // Jobs for the ingest thread (see the header comment).
   struct IngestJob {

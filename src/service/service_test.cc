@@ -3,8 +3,13 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <sched.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "common/time_util.h"
 #include "ingest/decoder.h"
@@ -347,6 +352,41 @@ TEST(ClientIpTest, FromForwardedForThenRealIp) {
   EXPECT_EQ(ClientIpFromHeaders("<script>", "x\r\ny"), "");
   EXPECT_EQ(ClientIpFromHeaders(std::string(5000, '1'), ""), "");
   EXPECT_EQ(ClientIpFromHeaders("999.1.1.1", ""), "");
+}
+
+// Threads of this process under SCHED_IDLE, from /proc (Linux).
+int IdleThreads() {
+  int n = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    // After the command: state is field 3 of proc_pid_stat(5), policy field 41.
+    for (int i = 3; i <= 41 && fields >> field; ++i) {
+      if (i == 41 && field == std::to_string(SCHED_IDLE)) ++n;
+    }
+  }
+  return n;
+}
+
+TEST(DecisionServiceTest, BackgroundThreadsFollowTheConfiguredPolicy) {
+  for (const std::string policy : {"idle", "nice"}) {
+    ServeOptions options;
+    options.config.service.background_policy = policy;
+    auto s = DecisionService::Open(options);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    const int want = policy == "idle" ? 2 : 0;  // the ingest and the engine thread
+    // The threads switch policy when they start; wait for that, not a duration.
+    for (int i = 0; i < 500 && IdleThreads() != want; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(IdleThreads(), want) << policy;
+    // Ingestion works under either policy.
+    EXPECT_EQ((*s)->PostEvents(Join(Stream()), "application/x-ndjson").status, 200);
+    (*s)->Drain();
+    EXPECT_NE(CheckAction(**s, "attacker"), "allow") << policy;
+  }
 }
 
 }  // namespace
