@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -736,6 +737,62 @@ TEST_F(ClassifierTest, ClonesAgreeAcrossThreads) {
   }
   for (std::thread& th : threads) th.join();
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0U) << "thread " << t;
+}
+
+// The gated residual (ClassifierOptions::gate_residual, the default) must
+// decide exactly what one database of every residual expression decides:
+// every turn of every shipped sample, as the prompt and as the system
+// prompt, whole and cut into random slices (cuts land inside code, numbers
+// and multi-byte characters), plus code-heavy and invalid-UTF-8 texts.
+TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
+  auto gated = PromptClassifier::Create();
+  auto reference = PromptClassifier::Create({.gate_residual = false});
+  ASSERT_TRUE(gated.ok() && reference.ok());
+  std::vector<std::string> texts = {
+      "def f(x): return x.y(1)", "`a`", "x = 3 * 4;\n", "snake_case_name", "a_b", "_x", "f(", "obj.method(",
+      "costs $ 5 or 10 % or 3 - 4", "\xff(\xfe)", "`\n`", "x;", ";\t\n", "12 percent",
+  };
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(DG_SOURCE_DIR) + "/data/samples")) {
+    if (entry.path().extension() == ".jsonl") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    for (Turns& turns : LoadSample(file.stem().string())) {
+      for (std::string& t : turns) texts.push_back(std::move(t));
+    }
+  }
+  std::mt19937 rng(1201);  // fixed seed: the same slices every run
+  const size_t whole = texts.size();
+  for (size_t i = 0; i < whole; ++i) {
+    const std::string t = texts[i];  // a copy: push_back below may reallocate
+    if (t.size() < 4) continue;
+    std::uniform_int_distribution<size_t> cut(0, t.size() - 1);
+    for (int slice = 0; slice < 3; ++slice) {
+      size_t a = cut(rng);
+      size_t b = cut(rng);
+      if (a > b) std::swap(a, b);
+      texts.push_back(t.substr(a, b - a + 1));
+    }
+  }
+  ASSERT_GT(texts.size(), 10000U);
+  size_t mismatches = 0;
+  size_t flagged = 0;  // texts with any capability cue, so the comparison is not vacuous
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string& t = texts[i];
+    const std::string& other = texts[(i * 7919) % texts.size()];
+    for (const PromptContext& context : {PromptContext{.prompt = t, .turn = 1}, PromptContext{.system = t, .turn = 2},
+                                         PromptContext{.prompt = t, .system = other, .turn = 1}}) {
+      const PromptClass g = (*gated)->Classify(context);
+      const PromptClass r = (*reference)->Classify(context);
+      flagged += g.capability_hits != 0;
+      const bool same = g.capability == r.capability && g.reasoning_coercion == r.reasoning_coercion &&
+                        g.rubric_grading == r.rubric_grading && g.capability_hits == r.capability_hits;
+      if (!same && ++mismatches <= 5) ADD_FAILURE() << "gating changes the class of: " << t.substr(0, 200);
+    }
+  }
+  EXPECT_EQ(mismatches, 0U);
+  EXPECT_GT(flagged, texts.size());
 }
 
 }  // namespace
