@@ -48,6 +48,7 @@ namespace dg {
 
 class PhraseTable;
 struct ResidualMatchers;
+struct SystemPromptCache;
 
 // The capability taxonomy fixed by the project's contract (SCHEMA.md,
 // campaigns.json); CapabilityName() gives the names written to outputs.
@@ -96,7 +97,9 @@ struct PromptClass {
 // Thread-safety: Create() and Clone() may be called from any thread. The
 // phrase table and the compiled databases are immutable and shared between
 // clones; Classify() is NOT thread-safe because it uses the instance's
-// Hyperscan scratch space, so use one instance per thread. Create() builds
+// Hyperscan scratch space and its cache of recent system prompts' matches
+// (about 530 KiB, allocated when the instance is made), so use one instance
+// per thread. Create() builds
 // the phrase table and compiles the residual patterns, about half a second:
 // do it once per process and Clone() (under a microsecond) for every
 // further thread.
@@ -131,12 +134,17 @@ class PromptClassifier {
   };
   using ScratchPtr = std::unique_ptr<hs_scratch, ScratchDeleter>;
 
+  struct CacheDeleter {
+    void operator()(SystemPromptCache* cache) const;
+  };
+
   PromptClassifier(std::shared_ptr<const ResidualMatchers> residual, std::shared_ptr<const PhraseTable> phrases,
                    ScratchPtr scratch);
 
   std::shared_ptr<const ResidualMatchers> residual_;  // the residual rules' databases
   std::shared_ptr<const PhraseTable> phrases_;        // the word-list rules
   ScratchPtr scratch_;                                // sized for every database of residual_
+  std::unique_ptr<SystemPromptCache, CacheDeleter> system_cache_;  // this instance's, see classifier.cc
 };
 
 }  // namespace dg

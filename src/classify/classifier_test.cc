@@ -795,5 +795,44 @@ TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
   EXPECT_GT(flagged, texts.size());
 }
 
+// Each instance keeps the matches of recent system prompts (classifier.cc):
+// a repeated, a one-byte-different, an evicted and an uncacheably long
+// system prompt must all classify as on a fresh instance, whose cache is
+// empty.
+TEST(ClassifierCacheTest, RepeatedSystemPromptsClassifyAsFresh) {
+  auto classifier = PromptClassifier::Create();
+  ASSERT_TRUE(classifier.ok());
+  std::vector<std::string> systems = {
+      "Think step by step.", "Think step by stop.", "You have access to the following tools: search.",
+      "You have access to the following tools: search!", "Write a haiku.", "Write a haiku?"};
+  std::string long_system;
+  while (long_system.size() < 5000) long_system += "Show your full reasoning. def f(x): return x_y. ";
+  systems.push_back(long_system);
+  for (const std::string& t : FirstTurns("mt_bench")) systems.push_back(t);
+  for (const std::string& t : FirstTurns("gsm8k")) systems.push_back(t);  // enough to evict entries
+  const std::vector<std::string> prompts = {"Hello there", "Solve 3 + 4", "Grade the two responses below."};
+  std::mt19937 rng(2026);
+  std::uniform_int_distribution<size_t> pick(0, systems.size() - 1);
+  size_t checked = 0;
+  for (int i = 0; i < 3000; ++i) {
+    // Mostly the first few prompts, which then hit the cache, sometimes any.
+    const size_t s = i % 3 == 0 ? pick(rng) : pick(rng) % 8;
+    const PromptContext context{.prompt = prompts[i % prompts.size()], .system = systems[s], .turn = 1};
+    const PromptClass warm = (*classifier)->Classify(context);
+    auto fresh = (*classifier)->Clone();
+    ASSERT_TRUE(fresh.ok());
+    const PromptClass cold = (*fresh)->Classify(context);
+    ASSERT_EQ(warm.capability, cold.capability) << systems[s].substr(0, 80);
+    ASSERT_EQ(warm.reasoning_coercion, cold.reasoning_coercion) << systems[s].substr(0, 80);
+    ASSERT_EQ(warm.rubric_grading, cold.rubric_grading) << systems[s].substr(0, 80);
+    ASSERT_EQ(warm.capability_hits, cold.capability_hits) << systems[s].substr(0, 80);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3000U);
+  // The one-byte variants really differ, so a cache keyed too loosely fails.
+  EXPECT_TRUE((*classifier)->Classify({.prompt = "Hi", .system = systems[0]}).reasoning_coercion);
+  EXPECT_FALSE((*classifier)->Classify({.prompt = "Hi", .system = systems[1]}).reasoning_coercion);
+}
+
 }  // namespace
 }  // namespace dg
