@@ -4,8 +4,9 @@
 // so the expression need not be run on it.
 //
 // Pipeline position: used once, when PromptClassifier::Create() builds its
-// matchers, to gate the residual Hyperscan expressions behind a literal-only
-// prefilter (see classifier.cc); never on the per-event path.
+// matchers, to run the residual expressions that Hyperscan could only anchor
+// on single characters only on texts holding their required bytes (see
+// classifier.cc); never on the per-event path.
 //
 // The derivation is conservative: it parses the expression (the Hyperscan /
 // PCRE subset the rule list uses: literals, escapes, character classes,
