@@ -22,8 +22,9 @@
 // read the user prompt and the system prompt and mark which rules matched
 // (each at most once); each rule carries a signal (a capability, coercion,
 // rubric, or "the text opens like a question") and a weight. The capability
-// is the argmax of the summed weights with a fixed tie-break order; when nothing matched a short
-// fallback decides between knowledge, conversation and other. See
+// is the argmax of the summed weights with a fixed tie-break order; when
+// nothing matched a short fallback decides between knowledge, conversation
+// and other. See
 // classifier.cc for the rule list and the reasons behind the weights.
 //
 // Example:

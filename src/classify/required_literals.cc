@@ -104,7 +104,9 @@ std::optional<StringSet> CrossProduct(const StringSet& a, const StringSet& b, si
   return out;
 }
 
-bool IsAsciiAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool IsAsciiAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 StringSet Digits() {
   StringSet d;
@@ -150,7 +152,8 @@ class Parser {
         all_exact = false;
       }
       all_required = all_required && !a.clauses.empty();
-      combinations = std::min(combinations * std::max<size_t>(a.clauses.size(), 1), kMaxClauseCombinations + 1);
+      combinations =
+          std::min(combinations * std::max<size_t>(a.clauses.size(), 1), kMaxClauseCombinations + 1);
     }
     if (all_exact) {
       std::sort(exact.begin(), exact.end());
@@ -265,7 +268,8 @@ class Parser {
       const size_t close = s_.find('}', pos_);
       if (close == std::string_view::npos) return false;
       const std::string_view body = s_.substr(pos_ + 1, close - pos_ - 1);
-      if (body.empty() || !std::all_of(body.begin(), body.end(), [](char c) { return c == ',' || (c >= '0' && c <= '9'); })) {
+      if (body.empty() ||
+          !std::all_of(body.begin(), body.end(), [](char c) { return c == ',' || (c >= '0' && c <= '9'); })) {
         return false;
       }
       if (body.front() < '0' || body.front() > '9') return false;
@@ -367,7 +371,8 @@ class Parser {
       }
       return true;
     }
-    if (s_[pos_] == '[' && pos_ + 1 < s_.size() && (s_[pos_ + 1] == ':' || s_[pos_ + 1] == '.' || s_[pos_ + 1] == '=')) {
+    if (s_[pos_] == '[' && pos_ + 1 < s_.size() &&
+        (s_[pos_ + 1] == ':' || s_[pos_ + 1] == '.' || s_[pos_ + 1] == '=')) {
       return false;  // POSIX classes
     }
     const size_t len = Utf8SequenceLength(s_.substr(pos_));
@@ -398,7 +403,8 @@ class Parser {
         bool hi_unknown = false;
         if (!ClassMember(&hi, &hi_unknown)) return std::nullopt;
         if (lo_unknown || hi_unknown || lo.size() != 1 || hi.size() != 1 ||
-            static_cast<unsigned char>(lo[0]) >= 0x80 || static_cast<unsigned char>(hi[0]) >= 0x80 || lo[0] > hi[0]) {
+            static_cast<unsigned char>(lo[0]) >= 0x80 || static_cast<unsigned char>(hi[0]) >= 0x80 ||
+            lo[0] > hi[0]) {
           return std::nullopt;
         }
         for (int ch = lo[0]; ch <= hi[0]; ++ch) members.emplace_back(1, static_cast<char>(ch));

@@ -29,14 +29,16 @@ Clauses Derive(std::string_view expression) {
 
 TEST(RequiredLiteralsTest, LiteralsAndRuns) {
   EXPECT_THAT(Derive("```"), ElementsAre(ElementsAre("```")));
-  EXPECT_THAT(Derive("#include\\s*[<\"]"), ElementsAre(ElementsAre("#include"), UnorderedElementsAre("\"", "<")));
+  EXPECT_THAT(Derive("#include\\s*[<\"]"),
+              ElementsAre(ElementsAre("#include"), UnorderedElementsAre("\"", "<")));
   // The longer run wins over the single characters around it.
   EXPECT_THAT(Derive("\\bc\\+\\+"), ElementsAre(ElementsAre("c++")));
 }
 
 TEST(RequiredLiteralsTest, ClassesAndConjunctions) {
   // Two independent single-character clauses: both must be present.
-  EXPECT_THAT(Derive("\\b[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*\\("), UnorderedElementsAre(ElementsAre("."), ElementsAre("(")));
+  EXPECT_THAT(Derive("\\b[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*\\("),
+              UnorderedElementsAre(ElementsAre("."), ElementsAre("(")));
   // \d is the ten digits; every alternative needs one.
   const Clauses digits = Derive("(\\d\\s+[-/]\\s+\\d|\\$\\s?\\d|\\d\\s?(%|percent))");
   EXPECT_THAT(digits, Contains(ElementsAre("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")));
@@ -78,7 +80,8 @@ TEST(RequiredLiteralsTest, CapsTheSetSize) {
 }
 
 // Hyperscan match callback: records that something matched.
-int OnMatch(unsigned int /*id*/, unsigned long long /*from*/, unsigned long long /*to*/,  // NOLINT(google-runtime-int)
+int OnMatch(unsigned int /*id*/, unsigned long long /*from*/,
+            unsigned long long /*to*/,  // NOLINT(google-runtime-int)
             unsigned int /*flags*/, void* context) {
   *static_cast<bool*>(context) = true;
   return 1;  // stop
@@ -109,10 +112,11 @@ TEST(RequiredLiteralsTest, SoundAgainstHyperscan) {
       "\\b(step|phase) (2|3|two)\\b",
   };
   // Single characters and a few whole words, so that the word rules match too.
-  const std::vector<std::string> alphabet = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "l", "s", "t", "_",
-                                             " ", ".", "(", ")", "`", ";", "%", "$", "-", "/", "=", "\n", "2",
-                                             "3", "0", "A", "B", "P", "step", "phase", "two", "let", "if",
-                                             "be", "is", "percent", "let a ", "if b ", "step ", "phase "};
+  const std::vector<std::string> alphabet = {
+      "a",   "b",   "c",  "d",  "e",  "f",       "g",      "h",     "i",     "l",     "s",
+      "t",   "_",   " ",  ".",  "(",  ")",       "`",      ";",     "%",     "$",     "-",
+      "/",   "=",   "\n", "2",  "3",  "0",       "A",      "B",     "P",     "step",  "phase",
+      "two", "let", "if", "be", "is", "percent", "let a ", "if b ", "step ", "phase "};
   std::mt19937 rng(20261201);
   std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
   std::uniform_int_distribution<size_t> length(0, 16);
@@ -121,7 +125,8 @@ TEST(RequiredLiteralsTest, SoundAgainstHyperscan) {
     ASSERT_TRUE(RequiredLiterals(expression, &clauses)) << expression;
     hs_database_t* db = nullptr;
     hs_compile_error_t* error = nullptr;
-    ASSERT_EQ(hs_compile(expression.c_str(), HS_FLAG_CASELESS, HS_MODE_BLOCK, nullptr, &db, &error), HS_SUCCESS)
+    ASSERT_EQ(hs_compile(expression.c_str(), HS_FLAG_CASELESS, HS_MODE_BLOCK, nullptr, &db, &error),
+              HS_SUCCESS)
         << expression;
     hs_scratch_t* scratch = nullptr;
     ASSERT_EQ(hs_alloc_scratch(db, &scratch), HS_SUCCESS);
@@ -135,9 +140,10 @@ TEST(RequiredLiteralsTest, SoundAgainstHyperscan) {
       ++matched;
       for (const auto& clause : clauses) {
         bool holds = false;
-        for (const std::string& literal : clause) holds = holds || HasLiteral(text, literal, /*caseless=*/true);
-        ASSERT_TRUE(holds) << expression << " matched '" << text << "' without clause starting '" << clause.front()
-                           << "'";
+        for (const std::string& literal : clause)
+          holds = holds || HasLiteral(text, literal, /*caseless=*/true);
+        ASSERT_TRUE(holds) << expression << " matched '" << text << "' without clause starting '"
+                           << clause.front() << "'";
       }
     }
     EXPECT_GT(matched, 0U) << expression << ": the random texts never matched, the check proves nothing";
