@@ -4,6 +4,8 @@
 //     prompts, mostly short, a few KB at most),
 //   - ~1 KB prompts made by joining real sample prompts (the typical size of
 //     a harvesting request), alone and with a ~1 KB system prompt,
+// the same ~1 KB prompts with every residual expression in one database (the
+// classifier before the single-character gates, see classifier.h),
 // plus the one-off costs: building the classifier (splitting the rules,
 // building the phrase table, compiling the residual Hyperscan database) and
 // cloning it, and the phrase table's own pass over the ~1 KB prompts (the
@@ -171,8 +173,8 @@ const std::vector<std::string>& KilobytePrompts() {
   return prompts;
 }
 
-std::unique_ptr<PromptClassifier> MustCreate(benchmark::State& state) {
-  auto classifier = PromptClassifier::Create();
+std::unique_ptr<PromptClassifier> MustCreate(benchmark::State& state, const ClassifierOptions& options = {}) {
+  auto classifier = PromptClassifier::Create(options);
   if (!classifier.ok()) {
     state.SkipWithError(classifier.status().message().c_str());
     return nullptr;
@@ -180,8 +182,9 @@ std::unique_ptr<PromptClassifier> MustCreate(benchmark::State& state) {
   return std::move(classifier).value();
 }
 
-void RunClassify(benchmark::State& state, const std::vector<std::string>& prompts, std::string_view system) {
-  auto classifier = MustCreate(state);
+void RunClassify(benchmark::State& state, const std::vector<std::string>& prompts, std::string_view system,
+                 const ClassifierOptions& options = {}) {
+  auto classifier = MustCreate(state, options);
   if (classifier == nullptr || prompts.empty()) {
     if (prompts.empty()) state.SkipWithError("no sample prompts found");
     return;
@@ -203,6 +206,13 @@ BENCHMARK(BM_ClassifySamples);
 
 void BM_Classify1KB(benchmark::State& state) { RunClassify(state, KilobytePrompts(), {}); }
 BENCHMARK(BM_Classify1KB);
+
+// The reference build: every residual expression in one Hyperscan database
+// (ClassifierOptions::gate_residual = false), for an interleaved comparison.
+void BM_Classify1KBOneDatabase(benchmark::State& state) {
+  RunClassify(state, KilobytePrompts(), {}, {.gate_residual = false});
+}
+BENCHMARK(BM_Classify1KBOneDatabase);
 
 void BM_Classify1KBWithSystemPrompt(benchmark::State& state) {
   // A system prompt as extraction wrappers and agent frameworks send them.

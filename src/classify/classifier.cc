@@ -3,7 +3,7 @@
 //
 // The rules, in order:
 //  1. Scan the prompt and the system prompt with the phrase table (word-list
-//     alternatives) and the Hyperscan database (everything else); each
+//     alternatives) and the Hyperscan databases (everything else); each
 //     pattern counts at most once per text (HS_FLAG_SINGLEMATCH plus a hit
 //     bitmap shared by both matchers, because a pattern may be split between
 //     them and a long or damaged text is scanned in several pieces).
@@ -37,11 +37,14 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "classify/pattern_split.h"
+#include "classify/required_literals.h"
 #include "classify/word_evidence.h"
+#include "common/hash.h"
 #include "common/utf8.h"
 
 namespace dg {
@@ -360,18 +363,101 @@ int OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long /*t
   return 0;  // keep scanning
 }
 
+bool HasHit(const HitSet& hits, unsigned id) { return ((hits[id / kBitsPerWord] >> (id % kBitsPerWord)) & 1) != 0; }
+
+}  // namespace
+
+// The residual expressions, compiled. Most share one database. The few
+// whose best required literal is a single character (code syntax such as
+// "\b[a-z_][a-z0-9_]*\(", snake_case, inline code spans, digits) are what
+// made the shared database slow: its literal matcher has nothing longer to
+// anchor them on, so it confirms a candidate every few bytes of prose;
+// without them it took 54 ms instead of 87 ms for the same 40,001 texts
+// (docs/benchmarks.md).
+// Each of those has its own database, run on a piece of text only if the
+// piece holds a byte of each of its single-byte clauses
+// (classify/required_literals.h), which every match contains; so the hits are
+// exactly those of one database. Immutable after Create(), shared by clones.
+struct ResidualMatchers {
+  struct DatabaseDeleter {
+    void operator()(hs_database_t* db) const { hs_free_database(db); }
+  };
+  using DatabasePtr = std::unique_ptr<hs_database_t, DatabaseDeleter>;
+
+  struct Gated {
+    DatabasePtr database;  // this one expression
+    unsigned pattern = 0;  // index into kPatterns
+    // One mask of gate bits per single-byte clause; all must meet the text.
+    std::array<uint64_t, kMaxClauses> clause_bits{};
+    size_t clause_count = 0;
+  };
+
+  DatabasePtr shared;  // null when no expression is left for it
+  std::vector<Gated> gated;
+  // Gate bit of each byte value (0 for bytes no clause holds); at most 64
+  // distinct gate bytes.
+  std::array<uint64_t, 256> byte_bits{};
+};
+
+// The matches of recent system prompts. An application sends the same
+// system prompt with each of its requests (in the demo traffic two events in
+// three carry one, 577 distinct among 100,000 events), and a text's matches
+// depend on nothing but the text, so they are kept per instance and reused
+// when the same bytes come again: the key is a hash, but a hit is checked
+// byte for byte, so the result is exactly that of a scan. Direct-mapped (a
+// new prompt replaces the one in its slot); prompts longer than kMaxBytes are
+// always scanned. Memory is allocated once, when the instance is made, so
+// Classify() still never allocates.
+struct SystemPromptCache {
+  // 256 slots kept 91% of the demo traffic's system prompts (64: 73%).
+  static constexpr size_t kEntries = 256;
+  static constexpr size_t kMaxBytes = 2048;
+
+  struct Entry {
+    uint64_t hash = 0;
+    uint32_t length = 0;
+    bool used = false;
+    HitSet hits{};
+  };
+  std::array<Entry, kEntries> entries{};
+  std::unique_ptr<char[]> text = std::make_unique_for_overwrite<char[]>(kEntries * kMaxBytes);
+
+  const char* TextOf(size_t slot) const { return text.get() + slot * kMaxBytes; }
+};
+
+namespace {
+
 // Hyperscan's behaviour on invalid UTF-8 is undefined for UTF-8 patterns, so
 // only well-formed runs are handed to it; invalid bytes act as separators.
 // Returns false if Hyperscan reports an error.
-bool ScanValidRuns(const hs_database_t* db, hs_scratch_t* scratch, std::string_view text, bool starts_text,
+bool ScanRun(const ResidualMatchers& m, hs_scratch_t* scratch, std::string_view run, ScanState* state) {
+  const auto length = static_cast<unsigned int>(run.size());
+  if (m.shared != nullptr && hs_scan(m.shared.get(), run.data(), length, 0, scratch, OnMatch, state) != HS_SUCCESS) {
+    return false;
+  }
+  if (m.gated.empty()) return true;
+  // One table lookup per byte: which gate bytes the run holds.
+  uint64_t present = 0;
+  for (const char c : run) present |= m.byte_bits[static_cast<unsigned char>(c)];
+  for (const ResidualMatchers::Gated& g : m.gated) {
+    if (HasHit(*state->hits, g.pattern)) continue;  // already decided (by the phrase table or an earlier run)
+    bool open = true;
+    for (size_t k = 0; k < g.clause_count; ++k) open = open && (present & g.clause_bits[k]) != 0;
+    if (open && hs_scan(g.database.get(), run.data(), length, 0, scratch, OnMatch, state) != HS_SUCCESS) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ScanValidRuns(const ResidualMatchers& m, hs_scratch_t* scratch, std::string_view text, bool starts_text,
                    HitSet* hits) {
   constexpr uint64_t kHighBits = 0x8080808080808080ULL;  // the top bit of 8 bytes
   ScanState state{hits, false};
   auto scan = [&](size_t begin, size_t end) {
     if (end <= begin) return true;
     state.at_text_start = starts_text && begin == 0;
-    return hs_scan(db, text.data() + begin, static_cast<unsigned int>(end - begin), 0, scratch, OnMatch,
-                   &state) == HS_SUCCESS;
+    return ScanRun(m, scratch, text.substr(begin, end - begin), &state);
   };
   size_t run_begin = 0;
   size_t i = 0;
@@ -401,20 +487,20 @@ bool ScanValidRuns(const hs_database_t* db, hs_scratch_t* scratch, std::string_v
   return scan(run_begin, n);
 }
 
-bool ScanPiece(const hs_database_t* db, hs_scratch_t* scratch, const PhraseTable& phrases, std::string_view piece,
+bool ScanPiece(const ResidualMatchers& m, hs_scratch_t* scratch, const PhraseTable& phrases, std::string_view piece,
                bool starts_text, HitSet* hits) {
   phrases.Scan(piece, *hits);
-  return ScanValidRuns(db, scratch, piece, starts_text, hits);
+  return ScanValidRuns(m, scratch, piece, starts_text, hits);
 }
 
-bool ScanText(const hs_database_t* db, hs_scratch_t* scratch, const PhraseTable& phrases, std::string_view text,
+bool ScanText(const ResidualMatchers& m, hs_scratch_t* scratch, const PhraseTable& phrases, std::string_view text,
               HitSet* hits) {
   if (text.empty()) return true;
-  if (text.size() <= kScanHeadBytes + kScanTailBytes) return ScanPiece(db, scratch, phrases, text, true, hits);
+  if (text.size() <= kScanHeadBytes + kScanTailBytes) return ScanPiece(m, scratch, phrases, text, true, hits);
   // A cut inside a multi-byte character leaves a fragment that both matchers
   // skip as invalid, so the cuts need no alignment.
-  return ScanPiece(db, scratch, phrases, text.substr(0, kScanHeadBytes), true, hits) &&
-         ScanPiece(db, scratch, phrases, text.substr(text.size() - kScanTailBytes), false, hits);
+  return ScanPiece(m, scratch, phrases, text.substr(0, kScanHeadBytes), true, hits) &&
+         ScanPiece(m, scratch, phrases, text.substr(text.size() - kScanTailBytes), false, hits);
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -506,15 +592,20 @@ std::string_view CapabilityName(Capability c) {
 
 void PromptClassifier::ScratchDeleter::operator()(hs_scratch* scratch) const { hs_free_scratch(scratch); }
 
-PromptClassifier::PromptClassifier(std::shared_ptr<const hs_database> database,
+void PromptClassifier::CacheDeleter::operator()(SystemPromptCache* cache) const { delete cache; }
+
+PromptClassifier::PromptClassifier(std::shared_ptr<const ResidualMatchers> residual,
                                    std::shared_ptr<const PhraseTable> phrases, ScratchPtr scratch)
-    : database_(std::move(database)), phrases_(std::move(phrases)), scratch_(std::move(scratch)) {}
+    : residual_(std::move(residual)),
+      phrases_(std::move(phrases)),
+      scratch_(std::move(scratch)),
+      system_cache_(new SystemPromptCache) {}
 
 PromptClassifier::~PromptClassifier() = default;
 
 size_t PromptClassifier::PatternCount() { return kPatternCount; }
 
-Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create() {
+Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create(const ClassifierOptions& options) {
   // Word lists go to the phrase table, the rest of each rule to Hyperscan
   // (see pattern_split.h). Exact-case rules and rules anchored at the text
   // start keep Hyperscan: the tokenizer folds case and does not know where a
@@ -543,16 +634,49 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create() {
   }
   phrases->Build();
 
-  std::vector<const char*> expressions;
-  std::vector<unsigned int> flags;
-  std::vector<unsigned int> ids;
-  expressions.reserve(residuals.size());
-  flags.reserve(residuals.size());
-  ids.reserve(residuals.size());
+  struct Expression {
+    const std::string* text;
+    unsigned int flags;
+    unsigned int id;
+  };
+  auto compile = [](const std::vector<Expression>& set) -> Result<ResidualMatchers::DatabasePtr> {
+    std::vector<const char*> expressions;
+    std::vector<unsigned int> flags;
+    std::vector<unsigned int> ids;
+    for (const Expression& e : set) {
+      expressions.push_back(e.text->c_str());
+      flags.push_back(e.flags);
+      ids.push_back(e.id);
+    }
+    hs_database_t* raw_db = nullptr;
+    hs_compile_error_t* compile_error = nullptr;
+    const hs_error_t rc = hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                                           static_cast<unsigned int>(expressions.size()), HS_MODE_BLOCK,
+                                           /*platform=*/nullptr, &raw_db, &compile_error);
+    if (rc != HS_SUCCESS) {
+      std::string message = "classifier: Hyperscan compile failed";
+      if (compile_error != nullptr) {
+        message += ": ";
+        message += compile_error->message;
+        if (compile_error->expression >= 0 && static_cast<size_t>(compile_error->expression) < expressions.size()) {
+          message += " in pattern ";
+          message += expressions[static_cast<size_t>(compile_error->expression)];
+        }
+        hs_free_compile_error(compile_error);
+      }
+      return Status::Internal(std::move(message));
+    }
+    return ResidualMatchers::DatabasePtr(raw_db);
+  };
+
+  auto residual = std::make_shared<ResidualMatchers>();
+  std::vector<Expression> shared;
+  size_t gate_bytes = 0;  // distinct bytes with a gate bit so far
   for (size_t r = 0; r < residuals.size(); ++r) {
     const Pattern& p = kPatterns[residual_ids[r]];
     unsigned int f = HS_FLAG_SINGLEMATCH;
-    if ((p.options & kExactCase) == 0) f |= HS_FLAG_CASELESS;
+    const bool caseless = (p.options & kExactCase) == 0;
+    if (caseless) f |= HS_FLAG_CASELESS;
     // UTF-8 mode only where the pattern has non-ASCII characters: it makes
     // them single characters and folds their case (Cyrillic, accented Latin).
     // ASCII patterns stay byte patterns, which are faster to compile and to
@@ -565,39 +689,76 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create() {
     const bool non_ascii = std::any_of(
         expr.begin(), expr.end(), [](char ch) { return static_cast<unsigned char>(ch) >= kFirstNonAscii; });
     if (non_ascii) f |= HS_FLAG_UTF8;
-    expressions.push_back(residuals[r].c_str());
-    flags.push_back(f);
-    ids.push_back(residual_ids[r]);
-  }
+    const Expression e{&residuals[r], f, residual_ids[r]};
 
-  hs_database_t* raw_db = nullptr;
-  hs_compile_error_t* compile_error = nullptr;
-  const hs_error_t rc = hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                                         static_cast<unsigned int>(expressions.size()), HS_MODE_BLOCK,
-                                         /*platform=*/nullptr, &raw_db, &compile_error);
-  if (rc != HS_SUCCESS) {
-    std::string message = "classifier: Hyperscan compile failed";
-    if (compile_error != nullptr) {
-      message += ": ";
-      message += compile_error->message;
-      if (compile_error->expression >= 0 && static_cast<size_t>(compile_error->expression) < expressions.size()) {
-        message += " in pattern ";
-        message += expressions[static_cast<size_t>(compile_error->expression)];
+    // Gated: its best clause has a one-character string (nothing longer for
+    // Hyperscan to anchor on) and it has clauses of single ASCII bytes,
+    // whose bytes (both cases if caseless) get gate bits.
+    std::vector<std::vector<std::string>> clauses;
+    ResidualMatchers::Gated gated;
+    if (options.gate_residual && RequiredLiterals(expr, &clauses) &&
+        std::any_of(clauses.front().begin(), clauses.front().end(), [](const std::string& l) {
+          return Utf8SequenceLength(l) == l.size();
+        })) {
+      std::array<uint64_t, 256> bits = residual->byte_bits;
+      size_t used = gate_bytes;
+      for (const std::vector<std::string>& clause : clauses) {
+        // Letters only outside caseless UTF-8 mode, where Unicode case
+        // folding lets "k" match the Kelvin sign and "s" the long s.
+        const bool letters_fold = caseless && non_ascii;
+        const bool single_bytes = std::all_of(clause.begin(), clause.end(), [&](const std::string& l) {
+          const auto b = static_cast<unsigned char>(l[0]);
+          const bool letter = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
+          return l.size() == 1 && b < kFirstNonAscii && !(letter && letters_fold);
+        });
+        if (!single_bytes) continue;
+        uint64_t mask = 0;
+        bool complete = true;  // every byte of the clause has a bit
+        for (const std::string& l : clause) {
+          std::string cases(1, l[0]);
+          const char c = l[0];
+          if (caseless && c >= 'a' && c <= 'z') cases += static_cast<char>(c - 'a' + 'A');
+          if (caseless && c >= 'A' && c <= 'Z') cases += static_cast<char>(c - 'A' + 'a');
+          for (const char v : cases) {
+            uint64_t& bit = bits[static_cast<unsigned char>(v)];
+            if (bit == 0 && used < kBitsPerWord) bit = uint64_t{1} << used++;
+            complete = complete && bit != 0;
+            mask |= bit;
+          }
+        }
+        if (complete) gated.clause_bits[gated.clause_count++] = mask;
       }
-      hs_free_compile_error(compile_error);
+      if (gated.clause_count > 0) {
+        auto db = compile({e});
+        if (!db.ok()) return db.status();
+        gated.database = std::move(db).value();
+        gated.pattern = e.id;
+        residual->byte_bits = bits;
+        gate_bytes = used;
+        residual->gated.push_back(std::move(gated));
+        continue;
+      }
     }
-    return Status::Internal(std::move(message));
+    shared.push_back(e);
   }
-  std::shared_ptr<const hs_database> database(raw_db, [](const hs_database* db) {
-    hs_free_database(const_cast<hs_database*>(db));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-  });
+  if (!shared.empty()) {
+    auto db = compile(shared);
+    if (!db.ok()) return db.status();
+    residual->shared = std::move(db).value();
+  }
 
   hs_scratch_t* raw_scratch = nullptr;
-  if (hs_alloc_scratch(raw_db, &raw_scratch) != HS_SUCCESS) {
+  auto allocate = [&](const hs_database_t* db) {
+    return db == nullptr || hs_alloc_scratch(db, &raw_scratch) == HS_SUCCESS;
+  };
+  bool allocated = allocate(residual->shared.get());
+  for (const ResidualMatchers::Gated& g : residual->gated) allocated = allocated && allocate(g.database.get());
+  ScratchPtr scratch(raw_scratch);
+  if (!allocated || scratch == nullptr) {
     return Status::Internal("classifier: cannot allocate Hyperscan scratch space");
   }
   return std::unique_ptr<PromptClassifier>(
-      new PromptClassifier(std::move(database), std::move(phrases), ScratchPtr(raw_scratch)));
+      new PromptClassifier(std::move(residual), std::move(phrases), std::move(scratch)));
 }
 
 Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Clone() const {
@@ -605,16 +766,31 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Clone() const {
   if (hs_clone_scratch(scratch_.get(), &raw_scratch) != HS_SUCCESS) {
     return Status::Internal("classifier: cannot clone Hyperscan scratch space");
   }
-  return std::unique_ptr<PromptClassifier>(new PromptClassifier(database_, phrases_, ScratchPtr(raw_scratch)));
+  return std::unique_ptr<PromptClassifier>(new PromptClassifier(residual_, phrases_, ScratchPtr(raw_scratch)));
 }
 
 PromptClass PromptClassifier::Classify(const PromptContext& context) {
   HitSet prompt_hits{};
   HitSet system_hits{};
-  const hs_database_t* db = database_.get();
-  if (!ScanText(db, scratch_.get(), *phrases_, context.prompt, &prompt_hits) ||
-      !ScanText(db, scratch_.get(), *phrases_, context.system, &system_hits)) {
+  if (!ScanText(*residual_, scratch_.get(), *phrases_, context.prompt, &prompt_hits)) {
     return PromptClass{};  // documented fallback: "other", no flags
+  }
+  const std::string_view system = context.system;
+  if (!system.empty() && system.size() <= SystemPromptCache::kMaxBytes) {
+    SystemPromptCache& cache = *system_cache_;
+    const uint64_t hash = Hash64(system);
+    const size_t slot = hash % SystemPromptCache::kEntries;
+    SystemPromptCache::Entry& entry = cache.entries[slot];
+    if (entry.used && entry.hash == hash && entry.length == system.size() &&
+        std::memcmp(cache.TextOf(slot), system.data(), system.size()) == 0) {
+      system_hits = entry.hits;
+    } else {
+      if (!ScanText(*residual_, scratch_.get(), *phrases_, system, &system_hits)) return PromptClass{};
+      entry = {hash, static_cast<uint32_t>(system.size()), true, system_hits};
+      std::memcpy(cache.text.get() + slot * SystemPromptCache::kMaxBytes, system.data(), system.size());
+    }
+  } else if (!ScanText(*residual_, scratch_.get(), *phrases_, system, &system_hits)) {
+    return PromptClass{};
   }
 
   Tally tally;

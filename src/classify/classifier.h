@@ -13,13 +13,18 @@
 // many phrasings, in about ten languages) are written as regular expressions.
 // Create() splits them: the alternatives that are plain word lists go to a
 // hashed phrase table (classify/word_evidence.h, one tokenizer pass per
-// text), the rest to ONE Hyperscan block-mode database
-// (classify/pattern_split.h says what is split off). Both matchers read the
-// user prompt and the system prompt and mark which rules matched (each at
-// most once); each rule carries a signal (a capability, coercion, rubric, or
-// "the text opens like a question") and a weight. The capability is the argmax of the
-// summed weights with a fixed tie-break order; when nothing matched a short
-// fallback decides between knowledge, conversation and other. See
+// text), the rest to Hyperscan block-mode databases
+// (classify/pattern_split.h says what is split off): one for most residual
+// expressions, and one each for the few that Hyperscan could only anchor on
+// a single character (code syntax: "(", ".", "_", "`", ";", digits), which
+// run only when the text holds those characters (classify/required_literals.h
+// derives them; the result is the same as with one database). Both matchers
+// read the user prompt and the system prompt and mark which rules matched
+// (each at most once); each rule carries a signal (a capability, coercion,
+// rubric, or "the text opens like a question") and a weight. The capability
+// is the argmax of the summed weights with a fixed tie-break order; when
+// nothing matched a short fallback decides between knowledge, conversation
+// and other. See
 // classifier.cc for the rule list and the reasons behind the weights.
 //
 // Example:
@@ -43,6 +48,8 @@ struct hs_scratch;
 namespace dg {
 
 class PhraseTable;
+struct ResidualMatchers;
+struct SystemPromptCache;
 
 // The capability taxonomy fixed by the project's contract (SCHEMA.md,
 // campaigns.json); CapabilityName() gives the names written to outputs.
@@ -72,6 +79,15 @@ struct PromptContext {
   int turn = 0;              // 1-based turn in the conversation, 0 when unknown
 };
 
+// How Create() builds the matchers. The default is what production uses;
+// the alternative exists so that tests can check it gives identical results.
+struct ClassifierOptions {
+  // Run the residual expressions that have single-character required
+  // literals only on texts holding them (see classifier.cc). False: one
+  // Hyperscan database of every residual expression, the reference.
+  bool gate_residual = true;
+};
+
 struct PromptClass {
   Capability capability = Capability::kOther;
   bool reasoning_coercion = false;  // asks for the model's step-by-step reasoning / full chain of thought
@@ -80,23 +96,25 @@ struct PromptClass {
 };
 
 // Thread-safety: Create() and Clone() may be called from any thread. The
-// phrase table and the compiled database are immutable and shared between
+// phrase table and the compiled databases are immutable and shared between
 // clones; Classify() is NOT thread-safe because it uses the instance's
-// Hyperscan scratch space, so use one instance per thread. Create() builds
+// Hyperscan scratch space and its cache of recent system prompts' matches
+// (about 530 KiB, allocated when the instance is made), so use one instance
+// per thread. Create() builds
 // the phrase table and compiles the residual patterns, about half a second:
 // do it once per process and Clone() (under a microsecond) for every
 // further thread.
 //
-// Invariants: a constructed classifier always holds a built phrase table, a
-// compiled database and scratch space allocated for it; Classify() never allocates on the heap and
-// never fails (a scan error yields PromptClass{}, i.e. "other").
+// Invariants: a constructed classifier always holds a built phrase table,
+// compiled databases and scratch space allocated for all of them; Classify()
+// never allocates on the heap and never fails (a scan error yields PromptClass{}, i.e. "other").
 class PromptClassifier {
  public:
   // Compiles the pattern set. Fails (kInternal) only if a pattern does not
   // compile or Hyperscan cannot allocate, i.e. on a bug or a broken install.
-  static Result<std::unique_ptr<PromptClassifier>> Create();
+  static Result<std::unique_ptr<PromptClassifier>> Create(const ClassifierOptions& options = {});
 
-  // A classifier sharing this one's compiled database with its own scratch.
+  // A classifier sharing this one's compiled databases with its own scratch.
   Result<std::unique_ptr<PromptClassifier>> Clone() const;
 
   PromptClassifier(const PromptClassifier&) = delete;
@@ -117,12 +135,17 @@ class PromptClassifier {
   };
   using ScratchPtr = std::unique_ptr<hs_scratch, ScratchDeleter>;
 
-  PromptClassifier(std::shared_ptr<const hs_database> database, std::shared_ptr<const PhraseTable> phrases,
+  struct CacheDeleter {
+    void operator()(SystemPromptCache* cache) const;
+  };
+
+  PromptClassifier(std::shared_ptr<const ResidualMatchers> residual, std::shared_ptr<const PhraseTable> phrases,
                    ScratchPtr scratch);
 
-  std::shared_ptr<const hs_database> database_;  // the residual rules
-  std::shared_ptr<const PhraseTable> phrases_;   // the word-list rules
-  ScratchPtr scratch_;
+  std::shared_ptr<const ResidualMatchers> residual_;  // the residual rules' databases
+  std::shared_ptr<const PhraseTable> phrases_;        // the word-list rules
+  ScratchPtr scratch_;                                // sized for every database of residual_
+  std::unique_ptr<SystemPromptCache, CacheDeleter> system_cache_;  // this instance's, see classifier.cc
 };
 
 }  // namespace dg

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -736,6 +737,101 @@ TEST_F(ClassifierTest, ClonesAgreeAcrossThreads) {
   }
   for (std::thread& th : threads) th.join();
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0U) << "thread " << t;
+}
+
+// The gated residual (ClassifierOptions::gate_residual, the default) must
+// decide exactly what one database of every residual expression decides:
+// every turn of every shipped sample, as the prompt and as the system
+// prompt, whole and cut into random slices (cuts land inside code, numbers
+// and multi-byte characters), plus code-heavy and invalid-UTF-8 texts.
+TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
+  auto gated = PromptClassifier::Create();
+  auto reference = PromptClassifier::Create({.gate_residual = false});
+  ASSERT_TRUE(gated.ok() && reference.ok());
+  std::vector<std::string> texts = {
+      "def f(x): return x.y(1)", "`a`", "x = 3 * 4;\n", "snake_case_name", "a_b", "_x", "f(", "obj.method(",
+      "costs $ 5 or 10 % or 3 - 4", "\xff(\xfe)", "`\n`", "x;", ";\t\n", "12 percent",
+  };
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(DG_SOURCE_DIR) + "/data/samples")) {
+    if (entry.path().extension() == ".jsonl") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    for (Turns& turns : LoadSample(file.stem().string())) {
+      for (std::string& t : turns) texts.push_back(std::move(t));
+    }
+  }
+  std::mt19937 rng(1201);  // fixed seed: the same slices every run
+  const size_t whole = texts.size();
+  for (size_t i = 0; i < whole; ++i) {
+    const std::string t = texts[i];  // a copy: push_back below may reallocate
+    if (t.size() < 4) continue;
+    std::uniform_int_distribution<size_t> cut(0, t.size() - 1);
+    for (int slice = 0; slice < 3; ++slice) {
+      size_t a = cut(rng);
+      size_t b = cut(rng);
+      if (a > b) std::swap(a, b);
+      texts.push_back(t.substr(a, b - a + 1));
+    }
+  }
+  ASSERT_GT(texts.size(), 10000U);
+  size_t mismatches = 0;
+  size_t flagged = 0;  // texts with any capability cue, so the comparison is not vacuous
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string& t = texts[i];
+    const std::string& other = texts[(i * 7919) % texts.size()];
+    for (const PromptContext& context : {PromptContext{.prompt = t, .turn = 1}, PromptContext{.system = t, .turn = 2},
+                                         PromptContext{.prompt = t, .system = other, .turn = 1}}) {
+      const PromptClass g = (*gated)->Classify(context);
+      const PromptClass r = (*reference)->Classify(context);
+      flagged += g.capability_hits != 0;
+      const bool same = g.capability == r.capability && g.reasoning_coercion == r.reasoning_coercion &&
+                        g.rubric_grading == r.rubric_grading && g.capability_hits == r.capability_hits;
+      if (!same && ++mismatches <= 5) ADD_FAILURE() << "gating changes the class of: " << t.substr(0, 200);
+    }
+  }
+  EXPECT_EQ(mismatches, 0U);
+  EXPECT_GT(flagged, texts.size());
+}
+
+// Each instance keeps the matches of recent system prompts (classifier.cc):
+// a repeated, a one-byte-different, an evicted and an uncacheably long
+// system prompt must all classify as on a fresh instance, whose cache is
+// empty.
+TEST(ClassifierCacheTest, RepeatedSystemPromptsClassifyAsFresh) {
+  auto classifier = PromptClassifier::Create();
+  ASSERT_TRUE(classifier.ok());
+  std::vector<std::string> systems = {
+      "Think step by step.", "Think step by stop.", "You have access to the following tools: search.",
+      "You have access to the following tools: search!", "Write a haiku.", "Write a haiku?"};
+  std::string long_system;
+  while (long_system.size() < 5000) long_system += "Show your full reasoning. def f(x): return x_y. ";
+  systems.push_back(long_system);
+  for (const std::string& t : FirstTurns("mt_bench")) systems.push_back(t);
+  for (const std::string& t : FirstTurns("gsm8k")) systems.push_back(t);  // enough to evict entries
+  const std::vector<std::string> prompts = {"Hello there", "Solve 3 + 4", "Grade the two responses below."};
+  std::mt19937 rng(2026);
+  std::uniform_int_distribution<size_t> pick(0, systems.size() - 1);
+  size_t checked = 0;
+  for (int i = 0; i < 3000; ++i) {
+    // Mostly the first few prompts, which then hit the cache, sometimes any.
+    const size_t s = i % 3 == 0 ? pick(rng) : pick(rng) % 8;
+    const PromptContext context{.prompt = prompts[i % prompts.size()], .system = systems[s], .turn = 1};
+    const PromptClass warm = (*classifier)->Classify(context);
+    auto fresh = (*classifier)->Clone();
+    ASSERT_TRUE(fresh.ok());
+    const PromptClass cold = (*fresh)->Classify(context);
+    ASSERT_EQ(warm.capability, cold.capability) << systems[s].substr(0, 80);
+    ASSERT_EQ(warm.reasoning_coercion, cold.reasoning_coercion) << systems[s].substr(0, 80);
+    ASSERT_EQ(warm.rubric_grading, cold.rubric_grading) << systems[s].substr(0, 80);
+    ASSERT_EQ(warm.capability_hits, cold.capability_hits) << systems[s].substr(0, 80);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3000U);
+  // The one-byte variants really differ, so a cache keyed too loosely fails.
+  EXPECT_TRUE((*classifier)->Classify({.prompt = "Hi", .system = systems[0]}).reasoning_coercion);
+  EXPECT_FALSE((*classifier)->Classify({.prompt = "Hi", .system = systems[1]}).reasoning_coercion);
 }
 
 }  // namespace
