@@ -52,6 +52,24 @@ bool LogFollower::OpenFile(bool at_end) {
   return true;
 }
 
+LogPosition LogFollower::position() const {
+  return LogPosition{static_cast<uint64_t>(device_), static_cast<uint64_t>(inode_), offset_};
+}
+
+bool LogFollower::ResumeAt(const LogPosition& position) {
+  if (fd_ < 0 || position.offset < 0) return false;
+  struct stat st {};
+  if (fstat(fd_, &st) != 0 || static_cast<uint64_t>(st.st_ino) != position.inode ||
+      static_cast<uint64_t>(st.st_dev) != position.device || static_cast<int64_t>(st.st_size) < position.offset) {
+    return false;
+  }
+  if (lseek(fd_, position.offset, SEEK_SET) < 0) return false;
+  read_offset_ = offset_ = position.offset;
+  pending_.clear();
+  truncating_ = false;
+  return true;
+}
+
 void LogFollower::TakeLines(size_t max_lines, std::vector<std::string>* lines, size_t* appended) {
   size_t start = 0;
   while (*appended < max_lines) {

@@ -24,6 +24,15 @@
 
 namespace dg {
 
+// Where a follower stands: the file (device and inode, so that a file
+// rotated into the path's place is told apart) and the bytes of it handed
+// out as whole lines.
+struct LogPosition {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  int64_t offset = 0;
+};
+
 class LogFollower {
  public:
   // `from_start`: read the file from its beginning; else from its current
@@ -47,6 +56,11 @@ class LogFollower {
 
   // Bytes of the current file consumed so far (whole lines handed out).
   int64_t offset() const { return offset_; }
+  LogPosition position() const;
+  // Goes on from `position` when the file at the path is still that file and
+  // at least that long (a restart after a clean stop or a crash). False,
+  // and nothing changed, otherwise (rotated or truncated meanwhile).
+  bool ResumeAt(const LogPosition& position);
   int64_t rotations() const { return rotations_; }
 
  private:

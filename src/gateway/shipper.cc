@@ -3,8 +3,18 @@
 #include <httplib.h>
 #include <simdjson.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -71,6 +81,39 @@ Status PostBatch(const std::string& body, int64_t lines, const ShipOptions& o, c
   }
 }
 
+constexpr std::string_view kPositionMagic = "dg-ship-position-v1";
+
+// A missing file is no position; a file that is not ours is an error (better
+// than silently shipping the whole log again, or skipping part of it).
+Result<std::optional<LogPosition>> LoadPosition(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    if (errno == ENOENT) return std::optional<LogPosition>();
+    return Status::IoError("cannot read the position file " + path + ": " + std::strerror(errno));
+  }
+  std::string magic;
+  LogPosition p;
+  if (!(in >> magic >> p.device >> p.inode >> p.offset) || magic != kPositionMagic || p.offset < 0) {
+    return Status::InvalidArgument("the position file " + path + " is not one ship wrote (remove it to start over)");
+  }
+  return std::optional<LogPosition>(p);
+}
+
+Status SavePosition(const std::string& path, const LogPosition& p) {
+  const std::string tmp = path + ".tmp";
+  char text[128];
+  const int n = std::snprintf(text, sizeof(text), "%s %" PRIu64 " %" PRIu64 " %" PRId64 "\n", kPositionMagic.data(),
+                              p.device, p.inode, p.offset);
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("cannot write " + tmp + ": " + std::strerror(errno));
+  const bool written = write(fd, text, static_cast<size_t>(n)) == n && fsync(fd) == 0;
+  close(fd);
+  if (!written || rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IoError("cannot save the position to " + path + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<PostFn> HttpEventPoster(std::string_view base_url, std::string token, int64_t timeout_ms) {
@@ -105,16 +148,29 @@ Result<PostFn> HttpEventPoster(std::string_view base_url, std::string token, int
 Status Ship(const ShipOptions& o, const PostFn& post, const std::atomic<bool>& stop, ShipStats* stats,
             const ShipNote& note) {
   if (o.batch_lines == 0 || o.batch_bytes == 0) return Status::InvalidArgument("batch size must be positive");
-  LogFollower follower(o.log_path, o.from_start);
+  std::optional<LogPosition> saved;
+  if (!o.position_path.empty()) {
+    auto loaded = LoadPosition(o.position_path);
+    if (!loaded.ok()) return loaded.status();
+    saved = *loaded;
+  }
+  LogFollower follower(o.log_path, o.from_start || saved.has_value());
+  if (saved) {
+    stats->resumed = follower.ResumeAt(*saved);
+    if (!stats->resumed && note) note("the log was rotated or truncated since the saved position: reading it from its start");
+  }
   std::vector<std::string> lines;
   std::string body;
   int64_t body_lines = 0;
   Clock::time_point first_line_at{};
-  const auto flush = [&]() -> Status {
+  // `complete`: every line the follower handed out is in this batch or an
+  // earlier accepted one, so its position may be saved.
+  const auto flush = [&](bool complete) -> Status {
     if (body_lines == 0) return Status::Ok();
     DG_RETURN_IF_ERROR(PostBatch(body, body_lines, o, post, stop, stats, note));
     body.clear();
     body_lines = 0;
+    if (complete && !o.position_path.empty()) return SavePosition(o.position_path, follower.position());
     return Status::Ok();
   };
   while (true) {
@@ -125,7 +181,7 @@ Status Ship(const ShipOptions& o, const PostFn& post, const std::atomic<bool>& s
     stats->rotations = follower.rotations();
     for (std::string& line : lines) {
       // A batch never grows past batch_bytes, except by one line that alone is larger.
-      if (body_lines > 0 && body.size() + line.size() + 1 > o.batch_bytes) DG_RETURN_IF_ERROR(flush());
+      if (body_lines > 0 && body.size() + line.size() + 1 > o.batch_bytes) DG_RETURN_IF_ERROR(flush(false));
       if (body_lines == 0) first_line_at = Clock::now();
       body += line;
       body.push_back('\n');
@@ -135,8 +191,8 @@ Status Ship(const ShipOptions& o, const PostFn& post, const std::atomic<bool>& s
     const bool full = static_cast<size_t>(body_lines) >= o.batch_lines || body.size() >= o.batch_bytes;
     const bool idle = *got == 0;
     const bool waited = body_lines > 0 && Clock::now() - first_line_at >= std::chrono::milliseconds(o.flush_interval_ms);
-    if (full || (idle && (o.once || waited || stop.load())) || (waited && !idle)) DG_RETURN_IF_ERROR(flush());
-    if (idle && (o.once || stop.load())) return flush();
+    if (full || (idle && (o.once || waited || stop.load())) || (waited && !idle)) DG_RETURN_IF_ERROR(flush(true));
+    if (idle && (o.once || stop.load())) return flush(true);
     if (idle) Pause(o.poll_interval_ms, stop);
   }
 }

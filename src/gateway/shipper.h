@@ -36,6 +36,14 @@ struct ShipOptions {
   int64_t poll_interval_ms = 100;    // how often the log is looked at when idle
   int64_t retry_initial_ms = 200;    // first pause before re-posting a failed batch; doubles
   int64_t retry_max_ms = 10000;      // up to this
+  // Where the log was shipped up to, kept across restarts (empty: not
+  // kept). Written after each accepted batch (atomically: a temporary file
+  // renamed over it); on start a saved position of the same file wins over
+  // from_start, and a log that was rotated or truncated since is read from
+  // its start. The position lags what was posted, never leads it: a crash
+  // repeats at most the batches after the last save, which the service
+  // counts once (request_id).
+  std::string position_path;
 };
 
 // What one post got back: an HTTP status and body, or a transport error
@@ -60,6 +68,7 @@ struct ShipStats {
   int64_t batches = 0;    // batches accepted
   int64_t retries = 0;    // posts that failed and were repeated
   int64_t rotations = 0;  // log rotations followed
+  bool resumed = false;   // went on from a saved position
 };
 
 // Called with a one-line note on retries and rejected lines (the tool

@@ -142,5 +142,77 @@ TEST(ShipperTest, NoServiceMeansRetriesUntilStopped) {
   EXPECT_GE(stats.retries, 3);
 }
 
+// Collects the request ids of the accepted batches.
+PostFn Collecting(std::vector<std::string>* ids) {
+  return [ids](const std::string& body) {
+    size_t pos = 0;
+    constexpr std::string_view kKey = "\"request_id\":\"";
+    while ((pos = body.find(kKey, pos)) != std::string::npos) {
+      pos += kKey.size();
+      const size_t end = body.find('"', pos);
+      ids->push_back(body.substr(pos, end - pos));
+      pos = end;
+    }
+    return PostResult{200, "{\"accepted\":" + std::to_string(CountLines(body)) + "}", ""};
+  };
+}
+
+TEST(ShipperTest, SavedPositionResumesWhereTheLastRunStopped) {
+  const std::string path = LogWith("position", 5);
+  ShipOptions o = Once(path);
+  o.from_start = false;  // the saved position must win over "from the end"
+  o.position_path = path + ".pos";
+  std::vector<std::string> ids;
+  std::atomic<bool> stop{false};
+  ShipStats first;
+  // No position yet: from the end, so nothing; then the position is saved
+  // only once a batch went out.
+  ASSERT_TRUE(Ship(o, Collecting(&ids), stop, &first).ok());
+  EXPECT_TRUE(ids.empty());
+  EXPECT_FALSE(std::filesystem::exists(o.position_path));
+  o.from_start = true;
+  ShipStats second;
+  ASSERT_TRUE(Ship(o, Collecting(&ids), stop, &second).ok());
+  EXPECT_EQ(ids.size(), 5u);
+  EXPECT_FALSE(second.resumed);
+  {
+    std::ofstream out(path, std::ios::app);
+    out << "{\"request_id\":\"r5\"}\n{\"request_id\":\"r6\"}\n";
+  }
+  ids.clear();
+  ShipStats third;
+  ASSERT_TRUE(Ship(o, Collecting(&ids), stop, &third).ok());
+  EXPECT_TRUE(third.resumed);
+  EXPECT_EQ(ids, (std::vector<std::string>{"r5", "r6"}));
+  // Rotated while stopped: the new file at the path is read from its start.
+  std::filesystem::rename(path, path + ".1");
+  {
+    std::ofstream out(path);
+    out << "{\"request_id\":\"r7\"}\n";
+  }
+  ids.clear();
+  ShipStats fourth;
+  std::vector<std::string> notes;
+  ASSERT_TRUE(Ship(o, Collecting(&ids), stop, &fourth, [&](const std::string& n) { notes.push_back(n); }).ok());
+  EXPECT_FALSE(fourth.resumed);
+  EXPECT_EQ(ids, (std::vector<std::string>{"r7"}));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("rotated"), std::string::npos);
+}
+
+TEST(ShipperTest, AForeignPositionFileIsAnError) {
+  const std::string path = LogWith("foreign", 2);
+  ShipOptions o = Once(path);
+  o.position_path = path + ".pos";
+  std::ofstream(o.position_path) << "hello\n";
+  std::vector<std::string> ids;
+  std::atomic<bool> stop{false};
+  ShipStats stats;
+  const Status s = Ship(o, Collecting(&ids), stop, &stats);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("not one ship wrote"), std::string::npos) << s.message();
+  EXPECT_TRUE(ids.empty());
+}
+
 }  // namespace
 }  // namespace dg

@@ -508,6 +508,8 @@ int main(int argc, char** argv) {
                                                           "$DG_SHIP_TOKEN; none: no Authorization header)");
   ship->add_flag("--from-start", ship_options.from_start, "Read the log from its beginning (default: from its end)");
   ship->add_flag("--once", ship_options.once, "Stop at the end of the log instead of following it");
+  ship->add_option("--position-file", ship_options.position_path,
+                   "Keep the position shipped up to in this file, and go on from it after a restart");
   ship->add_option("--batch-lines", ship_options.batch_lines, "Most lines per post")->capture_default_str();
   ship->add_option("--flush-ms", ship_options.flush_interval_ms, "A partial batch is posted after this long")
       ->capture_default_str();
