@@ -170,6 +170,16 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
         {"background_nice", Int("service.background_nice", &s.background_nice)},
         {"authz_account_header", String("service.authz_account_header", &s.authz_account_header)},
         {"authz_retry_after_s", Int("service.authz_retry_after_s", &s.authz_retry_after_s)}}},
+      {"stream",
+       {{"nats_urls", Strings("stream.nats_urls", &c->stream.nats_urls)},
+        {"partitions", Int("stream.partitions", &c->stream.partitions)},
+        {"replicas", Int("stream.replicas", &c->stream.replicas)},
+        {"duplicate_window_ms", Int("stream.duplicate_window_ms", &c->stream.duplicate_window_ms)},
+        {"events_stream", String("stream.events_stream", &c->stream.events_stream)},
+        {"classified_stream", String("stream.classified_stream", &c->stream.classified_stream)},
+        {"decisions_bucket", String("stream.decisions_bucket", &c->stream.decisions_bucket)},
+        {"leases_bucket", String("stream.leases_bucket", &c->stream.leases_bucket)},
+        {"lease_ttl_ms", Int("stream.lease_ttl_ms", &c->stream.lease_ttl_ms)}}},
   };
 }
 
@@ -185,6 +195,12 @@ Status EngineConfig::Validate() const {
     return Status::InvalidArgument("service.background_nice must be in [0, 19]");
   }
   if (service.authz_retry_after_s < 0) return Status::InvalidArgument("service.authz_retry_after_s must be >= 0");
+  if (stream.partitions < 1 || stream.partitions > 1024) {
+    return Status::InvalidArgument("stream.partitions must be in [1, 1024]");
+  }
+  if (stream.replicas < 1 || stream.replicas > 5) return Status::InvalidArgument("stream.replicas must be in [1, 5]");
+  if (stream.duplicate_window_ms < 1000) return Status::InvalidArgument("stream.duplicate_window_ms must be >= 1000");
+  if (stream.lease_ttl_ms < 1000) return Status::InvalidArgument("stream.lease_ttl_ms must be >= 1000");
   DG_RETURN_IF_ERROR(weights.Validate());
   DG_RETURN_IF_ERROR(linkage.Validate());
   return policy.Validate();

@@ -20,6 +20,15 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
   EXPECT_DOUBLE_EQ(c.policy.block, defaults.policy.block);
   EXPECT_EQ(c.policy.min_exchanges, defaults.policy.min_exchanges);
   EXPECT_EQ(c.policy.sticky, defaults.policy.sticky);
+  EXPECT_EQ(c.stream.nats_urls, defaults.stream.nats_urls);
+  EXPECT_EQ(c.stream.partitions, defaults.stream.partitions);
+  EXPECT_EQ(c.stream.replicas, defaults.stream.replicas);
+  EXPECT_EQ(c.stream.duplicate_window_ms, defaults.stream.duplicate_window_ms);
+  EXPECT_EQ(c.stream.events_stream, defaults.stream.events_stream);
+  EXPECT_EQ(c.stream.classified_stream, defaults.stream.classified_stream);
+  EXPECT_EQ(c.stream.decisions_bucket, defaults.stream.decisions_bucket);
+  EXPECT_EQ(c.stream.leases_bucket, defaults.stream.leases_bucket);
+  EXPECT_EQ(c.stream.lease_ttl_ms, defaults.stream.lease_ttl_ms);
   const LinkageConfig& l = c.linkage;
   const LinkageConfig& ld = defaults.linkage;
   EXPECT_EQ(l.enabled, ld.enabled);

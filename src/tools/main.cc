@@ -26,6 +26,7 @@
 #include "sim/sample_traffic.h"
 #include "sim/scenario.h"
 #include "tools/progress.h"
+#include "tools/stream_commands.h"
 
 namespace dg {
 namespace {
@@ -446,6 +447,9 @@ int main(int argc, char** argv) {
                                                   "STATE/intel/ (`intel import`; loaded at start and on reload)");
   serve->add_flag("--quiet", flags.quiet, "No start and stop messages");
 
+  StreamCommands stream_commands;
+  AddStreamCommands(app, &stream_commands);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -453,6 +457,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "distillguard: %s (see --help)\n", e.what());
     return kExitUsage;
   }
+  if (auto code = RunStreamCommands(stream_commands)) return *code;
   if (scan->parsed()) return RunScanCommand(inputs, out_dir, flags);
   if (demo->parsed()) return RunDemoCommand(demo_out, seed, scale, flags);
   if (report->parsed()) {
