@@ -58,6 +58,24 @@ class Cluster:
         with urllib.request.urlopen("http://127.0.0.1:%d/jsz" % self.monitor_ports[i], timeout=2) as r:
             return json.load(r)
 
+    def stream_leader(self, stream):
+        """The index of the node leading `stream`'s replicas, or None."""
+        for i in range(self.size):
+            if self.procs[i] is None or self.procs[i].poll() is not None:
+                continue
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/jsz?streams=true" % self.monitor_ports[i],
+                                            timeout=2) as r:
+                    z = json.load(r)
+            except OSError:
+                continue
+            for account in z.get("account_details") or []:
+                for st in account.get("stream_detail") or []:
+                    leader = (st.get("cluster") or {}).get("leader")
+                    if st.get("name") == stream and leader:
+                        return int(leader[1:])
+        return None
+
     def wait_meta_leader(self, timeout=60):
         deadline = time.time() + timeout
         while time.time() < deadline:
