@@ -129,6 +129,7 @@ Result<PublishReport> RunPublish(const PublishOptions& options, const PublishPro
   const auto start = std::chrono::steady_clock::now();
   if (options.inputs.empty()) return Status::InvalidArgument("no input files");
   if (options.batch == 0) return Status::InvalidArgument("batch must be >= 1");
+  if (options.rate_per_s < 0) return Status::InvalidArgument("rate must be >= 0");
   LineReaderOptions reader_options;
   reader_options.max_line_bytes = options.max_line_bytes;
   std::vector<std::unique_ptr<LineReader>> readers;
@@ -148,7 +149,11 @@ Result<PublishReport> RunPublish(const PublishOptions& options, const PublishPro
   const size_t max_data =
       std::min(options.max_line_bytes, static_cast<size_t>(std::max<int64_t>(max_payload, 2 * kEnvelopeBytes)) - kEnvelopeBytes);
 
-  BatchPublisher publisher(client->get(), &state, options, &report);
+  PublishOptions effective = options;
+  if (options.rate_per_s > 0) {
+    effective.batch = std::max<size_t>(1, std::min(options.batch, static_cast<size_t>(options.rate_per_s / 100)));
+  }
+  BatchPublisher publisher(client->get(), &state, effective, &report);
   EventDecoder decoder;
   Event event;
   const uint32_t partitions = static_cast<uint32_t>(options.stream.partitions);
@@ -174,6 +179,14 @@ Result<PublishReport> RunPublish(const PublishOptions& options, const PublishPro
       } else {
         ++report.undecodable;
         DG_RETURN_IF_ERROR(publisher.Add(EventsSubject(0), line.text, "", 0));
+      }
+      if (options.rate_per_s > 0) {
+        const auto due = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double>(static_cast<double>(report.lines) / options.rate_per_s));
+        if (due > std::chrono::steady_clock::now()) {
+          DG_RETURN_IF_ERROR(publisher.Flush());
+          std::this_thread::sleep_until(due);
+        }
       }
       if (--until_progress == 0 && progress) {
         until_progress = 1 << 14;

@@ -70,6 +70,7 @@ int RunPublish(const StreamCommands& c) {
   options.inputs = c.inputs;
   options.stream = config->stream;
   options.max_line_bytes = config->ingest.max_line_bytes;
+  options.rate_per_s = c.rate;
   const bool tty = !c.quiet && isatty(STDERR_FILENO);
   auto report = dg::RunPublish(options, [&](const PublishReport& r) {
     if (!tty) return;
@@ -203,6 +204,8 @@ void AddStreamCommands(CLI::App& app, StreamCommands* c) {
       ->check(CLI::Range(1, 1024));
   c->publish->add_option("--replicas", c->replicas, "Replicas of streams and buckets created now (default 1)")
       ->check(CLI::Range(1, 5));
+  c->publish->add_option("--rate", c->rate, "At most this many lines per second (default: as fast as possible)")
+      ->check(CLI::PositiveNumber);
   c->publish->add_flag("--quiet", c->quiet, "No progress line and no summary");
 
   c->worker = app.add_subcommand("worker", "Run a scale-out worker: classify the events of its partitions (stage 1) "

@@ -31,6 +31,7 @@ struct StreamCommands {
   bool no_stage2 = false;
   std::string prefix;
   double for_s = 0;
+  double rate = 0;
 };
 
 void AddStreamCommands(CLI::App& app, StreamCommands* c);
