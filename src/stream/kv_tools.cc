@@ -1,5 +1,7 @@
 #include "stream/kv_tools.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 
 namespace dg {
@@ -18,6 +20,30 @@ KvItem ItemOf(kvEntry* e) {
 }
 
 }  // namespace
+
+Result<KvDecision> ParseKvDecision(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS || !root.is_object()) {
+    return Status::InvalidArgument("decision value is not a JSON object");
+  }
+  KvDecision d;
+  std::string_view text;
+  if (root["account_id"].get(text) != simdjson::SUCCESS || text.empty()) {
+    return Status::InvalidArgument("decision value without account_id");
+  }
+  d.account_id = std::string(text);
+  if (root["action"].get(text) != simdjson::SUCCESS) return Status::InvalidArgument("decision value without action");
+  const auto action = ParseAction(text);
+  if (!action) return Status::InvalidArgument("unknown action '" + std::string(text) + "'");
+  d.action = *action;
+  double score = 0;
+  if (root["score"].get(score) == simdjson::SUCCESS) d.score = score;
+  if (root["campaign"].get(text) == simdjson::SUCCESS) d.campaign = std::string(text);
+  int64_t exchanges = 0;
+  if (root["exchanges"].get(exchanges) == simdjson::SUCCESS) d.exchanges = exchanges;
+  return d;
+}
 
 Result<std::vector<KvItem>> DumpBucket(NatsClient& client, const std::string& bucket) {
   auto kv = OpenBucket(client, bucket);

@@ -12,10 +12,12 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "common/status.h"
+#include "scoring/policy.h"
 #include "stream/nats_client.h"
 
 namespace dg {
@@ -26,6 +28,17 @@ struct KvItem {
   uint64_t revision = 0;
   bool deleted = false;
 };
+
+// An acct.<id> value of DG_DECISIONS as stage 2 writes it (worker.cc).
+struct KvDecision {
+  std::string account_id;
+  Action action = Action::kAllow;
+  double score = 0;
+  std::string campaign;  // empty: none
+  int64_t exchanges = 0;
+};
+// InvalidArgument when `json` is not such a value.
+Result<KvDecision> ParseKvDecision(std::string_view json);
 
 // Every live key of `bucket` with its value, sorted by key.
 Result<std::vector<KvItem>> DumpBucket(NatsClient& client, const std::string& bucket);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -288,7 +289,7 @@ int RunIntelImportCommand(const std::string& bundle_path, const std::string& sta
 // gracefully (requests in flight answered, queued events processed, the log
 // closed), SIGHUP reloads the config.
 int RunServeCommand(const std::string& listen, const std::string& state_dir, const std::string& intel_key_file,
-                    const CommonFlags& flags) {
+                    const CommonFlags& flags, const std::vector<std::string>& nats) {
   auto address = ParseListenAddress(listen);
   if (!address.ok()) return Fail(kExitUsage, address.status().message());
   auto config = LoadConfig(flags);
@@ -320,6 +321,10 @@ int RunServeCommand(const std::string& listen, const std::string& state_dir, con
                  static_cast<long long>((*service)->replayed_events()), replay_s, address->host.c_str(),
                  (*server)->port());
   }
+  // Opt-in: decisions of the scale-out cluster (docs/scale-out.md).
+  std::atomic<bool> watch_stop{false};
+  std::thread watch;
+  if (!nats.empty()) watch = StartDecisionWatch(nats, flags.config_path, service->get(), &watch_stop);
   Status run_status;
   std::thread http([&] {
     run_status = (*server)->Run();
@@ -338,6 +343,8 @@ int RunServeCommand(const std::string& listen, const std::string& state_dir, con
   }
   (*server)->Stop();
   http.join();
+  watch_stop.store(true);
+  if (watch.joinable()) watch.join();
   service->reset();  // drains the engine queue
   if (!run_status.ok()) return Fail(kExitFailure, run_status.message());
   if (!flags.quiet) std::fprintf(stderr, "distillguard: stopped\n");
@@ -446,6 +453,9 @@ int main(int argc, char** argv) {
   serve->add_option("--key-file", serve_key_file, "The trust group's HMAC key for bundles imported into "
                                                   "STATE/intel/ (`intel import`; loaded at start and on reload)");
   serve->add_flag("--quiet", flags.quiet, "No start and stop messages");
+  std::vector<std::string> serve_nats;
+  serve->add_option("--nats", serve_nats, "Also enforce the decisions of a scale-out cluster: watch its "
+                                          "DG_DECISIONS bucket (NATS URLs; docs/scale-out.md)");
 
   StreamCommands stream_commands;
   AddStreamCommands(app, &stream_commands);
@@ -469,7 +479,7 @@ int main(int argc, char** argv) {
   if (intel_export->parsed()) return RunIntelExportCommand(intel_result, intel_out, intel_key_file, export_options);
   if (intel_import->parsed()) return RunIntelImportCommand(intel_bundle, intel_state);
   if (eval->parsed()) return RunEvalCommand(eval_options, eval_json);
-  if (serve->parsed()) return RunServeCommand(listen, state_dir, serve_key_file, flags);
+  if (serve->parsed()) return RunServeCommand(listen, state_dir, serve_key_file, flags, serve_nats);
   if (simulate->parsed()) return RunSimulateCommand(scenario_path, sim_out, sim_seed, corpora_dir, sim_quiet);
   return kExitUsage;
 }

@@ -11,8 +11,10 @@
 
 #include "common/json_writer.h"
 #include "pipeline/config.h"
+#include "service/service.h"
 #include "stream/kv_tools.h"
 #include "stream/nats_client.h"
+#include "stream/partition.h"
 #include "stream/publisher.h"
 #include "stream/worker.h"
 
@@ -187,6 +189,50 @@ int RunKvWatch(const StreamCommands& c) {
   if (!s.ok()) return Fail(kExitFailure, s.message());
   return kExitOk;
 }
+
+}  // namespace
+
+std::thread StartDecisionWatch(const std::vector<std::string>& nats, const std::string& config_path,
+                               DecisionService* service, std::atomic<bool>* stop) {
+  StreamCommands c;
+  c.nats = nats;
+  c.config_path = config_path;
+  return std::thread([c, service, stop] {
+    auto config = Load(c);
+    if (!config.ok()) {
+      std::fprintf(stderr, "distillguard: --nats: %s\n", config.status().message().c_str());
+      return;
+    }
+    const std::string prefix(kAccountKeyPrefix);
+    while (!stop->load()) {
+      auto client = NatsClient::Connect(config->stream.nats_urls, "distillguard-serve-watch");
+      Status s = client.ok() ? Status::Ok() : client.status();
+      if (s.ok()) {
+        s = WatchBucket(
+            **client, config->stream.decisions_bucket,
+            [&](const KvItem& item) {
+              if (item.deleted || item.key.rfind(prefix, 0) != 0) return;
+              auto d = ParseKvDecision(item.value);
+              if (!d.ok()) return;  // not written by a worker; nothing to enforce
+              PublishedDecision published;
+              published.action = d->action;
+              published.score = d->score;
+              published.campaign = d->campaign;
+              published.exchanges = d->exchanges;
+              published.reasons.push_back("decided by the scale-out cluster (DG_DECISIONS)");
+              service->PublishExternal(d->account_id, std::move(published));
+            },
+            stop);
+      }
+      if (!s.ok() && !stop->load()) {
+        std::fprintf(stderr, "distillguard: --nats watch: %s (retrying)\n", s.message().c_str());
+        for (int i = 0; i < 10 && !stop->load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  });
+}
+
+namespace {
 
 void AddNatsFlags(CLI::App* cmd, StreamCommands* c) {
   cmd->add_option("--nats", c->nats, "NATS server URL(s), comma-separated or repeated (default: [stream] nats_urls)");

@@ -6,7 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,13 @@ struct StreamCommands {
 };
 
 void AddStreamCommands(CLI::App& app, StreamCommands* c);
+
+class DecisionService;
+// `serve --nats`: a thread that watches DG_DECISIONS (bucket named by the
+// config's [stream] table) and puts every account's decision into the
+// service's decision table until *stop is set; it reconnects on errors.
+std::thread StartDecisionWatch(const std::vector<std::string>& nats, const std::string& config_path,
+                               DecisionService* service, std::atomic<bool>* stop);
 // The exit code when one of the commands was given, else nullopt.
 std::optional<int> RunStreamCommands(const StreamCommands& c);
 

@@ -10,11 +10,14 @@ published again (a backfill run twice). Then:
   account, the same exchange count as a single-process `scan` of the same
   lines (nothing lost, nothing counted twice) and the same action for at
   least 99.9% of accounts (differences are printed);
-- the DG_DECISIONS bucket holds the same final action for every account.
+- the DG_DECISIONS bucket holds the same final action for every account,
+  and a gateway-facing `serve --nats` (started before anything was
+  published, fed no events) answers /v1/check with it.
 Skipped (77) when nats-server is missing."""
 import json, os, shutil, signal, subprocess, sys, time
 from harness import *
 import nats_harness as nh
+from serve_harness import Server
 
 if not os.path.exists(nh.NATS_SERVER):
     print("nats-server not installed: skipped")
@@ -56,6 +59,7 @@ def leader_index(urls):
 start = time.time()
 with nh.Cluster(d, 3) as cluster, nh.Workers(BIN, d, cluster.urls, 3, ["--replicas", "3", "--quiet"]) as workers:
     urls = cluster.urls
+    gateway = Server(extra=["--nats", urls, "--quiet"])
     p = publish(paths[0], urls)
     out, err = p.communicate(timeout=120)
     check(p.returncode == 0, "publish part 0: %s" % err.decode()[-300:])
@@ -130,6 +134,20 @@ with nh.Cluster(d, 3) as cluster, nh.Workers(BIN, d, cluster.urls, 3, ["--replic
               (len(kv_wrong), kv_wrong[:3]))
         campaigns = nh.kv_dump(BIN, urls, "campaign.") or []
         check(any(c["value"]["action"] == "block" for c in campaigns), "no blocked campaign in DG_DECISIONS")
+        # The gateway enforces the cluster's decisions (it watches the bucket;
+        # give it a moment to see the last puts).
+        deadline = time.time() + 30
+        while True:
+            gw_wrong = []
+            for k in got:
+                status_code, r = gateway.json("POST", "/v1/check", {"account_id": k})
+                if status_code != 200 or r.get("action") != got[k]["action"]:
+                    gw_wrong.append((k, status_code, r.get("action") if isinstance(r, dict) else r))
+            if not gw_wrong or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        check(not gw_wrong, "serve --nats disagrees for %d accounts, e.g. %s" % (len(gw_wrong), gw_wrong[:3]))
+    gateway.stop()
     for i, proc in enumerate(workers.procs):
         check(proc.poll() is None, "worker %d exited: %s" % (i, open(os.path.join(d, "w%d.log" % i)).read()[-500:]))
 print("elapsed %.1f s" % (time.time() - start))
