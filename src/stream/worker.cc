@@ -25,7 +25,7 @@ namespace dg {
 namespace {
 
 constexpr int64_t kNanosPerMs = 1'000'000;
-constexpr int kFetchBatch = 256;
+constexpr int kFetchBatch = 512;
 constexpr int64_t kPublishWaitMs = 10'000;
 
 int64_t NowMs() {
@@ -99,6 +99,7 @@ class Stage1 {
           ProcessBatch(partitions_[i], &list);
         }
         natsMsgList_Destroy(&list);
+        if (!broken_.ok()) return broken_;
       }
       if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -113,7 +114,9 @@ class Stage1 {
     jsSubOptions sub_options;
     jsSubOptions_Init(&sub_options);
     sub_options.Stream = so.events_stream.c_str();
-    sub_options.Config.AckPolicy = js_AckExplicit;
+    // One ack per batch: a batch is acked only when every record of it is
+    // stored, and acking its last message acks the earlier ones.
+    sub_options.Config.AckPolicy = js_AckAll;
     sub_options.Config.AckWait = kStage1AckWaitMs * kNanosPerMs;
     sub_options.Config.DeliverPolicy = js_DeliverAll;
     sub_options.Config.MaxAckPending = 8 * kFetchBatch;
@@ -138,23 +141,24 @@ class Stage1 {
   }
 
   void ProcessBatch(uint32_t partition, natsMsgList* list) {
-    {
-      std::lock_guard<std::mutex> lock(acks_.mu);
-      acks_.failed = 0;
-    }
     const std::string subject = ClassifiedSubject(partition);
-    bool ok = true;
+    std::vector<std::pair<uint64_t, std::string>> records;  // (source seq, encoded record)
+    records.reserve(static_cast<size_t>(list->Count));
+    int newest = -1;  // the input with the highest stream sequence
     for (int i = 0; i < list->Count; ++i) {
       natsMsg* in = list->Msgs[i];
       ClassifiedRecord record;
       jsMsgMetaData* meta = nullptr;
       if (natsMsg_GetMetaData(&meta, in) != NATS_OK) {
-        ok = false;
-        break;
+        // Only a JetStream message has a sequence; acking a later batch
+        // would ack this one unprocessed, so stop instead.
+        broken_ = Status::Internal("a message of " + PartitionConsumer(partition) + " has no JetStream metadata");
+        return;
       }
       record.source_seq = meta->Sequence.Stream;
       record.stored_ms = meta->Timestamp / kNanosPerMs;
       jsMsgMetaData_Destroy(meta);
+      if (newest < 0 || record.source_seq > records[static_cast<size_t>(newest)].first) newest = i;
       record.line.assign(natsMsg_GetData(in), static_cast<size_t>(natsMsg_GetDataLength(in)));
       const char* truncated = nullptr;
       if (natsMsgHeader_Get(in, std::string(kTruncatedHeader).c_str(), &truncated) == NATS_OK &&
@@ -170,7 +174,30 @@ class Stage1 {
           record.reason = s.message();
         }
       }
-      const std::string payload = EncodeRecord(record);
+      records.emplace_back(record.source_seq, EncodeRecord(record));
+    }
+    // Until every record of the batch is stored: the records are a function
+    // of the inputs and carry their ids, so sending them again is harmless.
+    int64_t backoff_ms = 50;
+    while (!PublishRecords(subject, records)) {
+      if (stop_->load()) return;  // not acked: redelivered to whoever owns the partition next
+      for (int i = 0; i < list->Count; ++i) natsMsg_InProgress(list->Msgs[i], nullptr);
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+      backoff_ms = std::min<int64_t>(backoff_ms * 2, 1000);
+    }
+    // The consumer acks "all up to": every earlier input of this partition
+    // was stored before this batch was fetched, or is in it.
+    natsMsg_Ack(list->Msgs[newest], nullptr);
+  }
+
+  // True when DG_CLASSIFIED acknowledged every record.
+  bool PublishRecords(const std::string& subject, const std::vector<std::pair<uint64_t, std::string>>& records) {
+    {
+      std::lock_guard<std::mutex> lock(acks_.mu);
+      acks_.failed = 0;
+    }
+    bool ok = true;
+    for (const auto& [seq, payload] : records) {
       natsMsg* out = nullptr;
       if (natsMsg_Create(&out, subject.c_str(), nullptr, payload.data(), static_cast<int>(payload.size())) !=
           NATS_OK) {
@@ -180,7 +207,7 @@ class Stage1 {
       // The id is the source sequence: a redelivered event (this worker
       // died before acking) is published again under the same id, and
       // DG_CLASSIFIED stores it once.
-      natsMsgHeader_Set(out, "Nats-Msg-Id", fmt::format("s{}", record.source_seq).c_str());
+      natsMsgHeader_Set(out, "Nats-Msg-Id", fmt::format("s{}", seq).c_str());
       jsPubOptions pub;
       jsPubOptions_Init(&pub);
       pub.MaxWait = kPublishWaitMs / 2;
@@ -198,20 +225,8 @@ class Stage1 {
       natsMsgList pending{};
       if (js_PublishAsyncGetPendingList(&pending, client_->js()) == NATS_OK) natsMsgList_Destroy(&pending);
     }
-    {
-      std::lock_guard<std::mutex> lock(acks_.mu);
-      if (acks_.failed > 0) ok = false;
-    }
-    // The input is acknowledged only once its record is stored in
-    // DG_CLASSIFIED; otherwise it is redelivered and published again under
-    // the same id.
-    for (int i = 0; i < list->Count; ++i) {
-      if (ok) {
-        natsMsg_Ack(list->Msgs[i], nullptr);
-      } else {
-        natsMsg_Nak(list->Msgs[i], nullptr);
-      }
-    }
+    std::lock_guard<std::mutex> lock(acks_.mu);
+    return ok && acks_.failed == 0;
   }
 
   const WorkerOptions& options_;
@@ -221,6 +236,7 @@ class Stage1 {
   std::unique_ptr<PromptClassifier> classifier_;
   std::vector<natsSubscription*> subs_;
   std::vector<uint32_t> partitions_;
+  Status broken_;
   EventDecoder decoder_;
   Event event_;
   PaddedLine padded_;
