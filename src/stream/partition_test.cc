@@ -47,8 +47,8 @@ TEST(KeyTokenTest, EscapesEverythingElseAndRoundTrips) {
   EXPECT_EQ(EncodeKeyToken("x=y/z"), "x=3Dy=2Fz");
   EXPECT_EQ(EncodeKeyToken("é"), "=C3=A9");
   EXPECT_EQ(EncodeKeyToken(""), "=");
-  const std::vector<std::string> ids = {"", "a", "a.b", "=", "==", "user@example.com", std::string("\0\xff", 2),
-                                        "acct 1", "*", ">", "a/b=c.d"};
+  const std::vector<std::string> ids = {
+      "", "a", "a.b", "=", "==", "user@example.com", std::string("\0\xff", 2), "acct 1", "*", ">", "a/b=c.d"};
   std::set<std::string> keys;
   for (const auto& id : ids) {
     const std::string token = EncodeKeyToken(id);
@@ -65,11 +65,11 @@ TEST(KeyTokenTest, EscapesEverythingElseAndRoundTrips) {
 
 TEST(KeyTokenTest, RejectsNonCanonicalOrBrokenTokens) {
   EXPECT_FALSE(DecodeKeyToken("").has_value());
-  EXPECT_FALSE(DecodeKeyToken("a=2").has_value());   // truncated escape
+  EXPECT_FALSE(DecodeKeyToken("a=2").has_value());  // truncated escape
   EXPECT_FALSE(DecodeKeyToken("a=").has_value());
-  EXPECT_FALSE(DecodeKeyToken("=zz").has_value());   // not hex
-  EXPECT_FALSE(DecodeKeyToken("=2e").has_value());   // lower-case hex is not what Encode writes
-  EXPECT_FALSE(DecodeKeyToken("=41").has_value());   // an escaped plain byte ('A')
+  EXPECT_FALSE(DecodeKeyToken("=zz").has_value());  // not hex
+  EXPECT_FALSE(DecodeKeyToken("=2e").has_value());  // lower-case hex is not what Encode writes
+  EXPECT_FALSE(DecodeKeyToken("=41").has_value());  // an escaped plain byte ('A')
   EXPECT_FALSE(DecodeKeyToken("a.b").has_value());
 }
 

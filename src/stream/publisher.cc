@@ -52,7 +52,8 @@ class BatchPublisher {
   BatchPublisher(NatsClient* client, AckState* state, const PublishOptions& options, PublishReport* report)
       : client_(client), state_(state), options_(options), report_(report) {}
 
-  Status Add(const std::string& subject, std::string_view data, const std::string& msg_id, uint64_t truncated_length) {
+  Status Add(const std::string& subject, std::string_view data, const std::string& msg_id,
+             uint64_t truncated_length) {
     natsMsg* msg = nullptr;
     natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size()));
     if (s != NATS_OK) return NatsError(s, "message");
@@ -107,7 +108,8 @@ class BatchPublisher {
       if (std::chrono::steady_clock::now() > deadline) {
         const size_t lost = to_send.size();
         for (natsMsg* m : to_send) natsMsg_Destroy(m);
-        return Status::IoError(fmt::format("{} messages still unacknowledged after {} ms", lost, options_.retry_for_ms));
+        return Status::IoError(
+            fmt::format("{} messages still unacknowledged after {} ms", lost, options_.retry_for_ms));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms = std::min<int64_t>(backoff_ms * 2, 1000);
@@ -147,11 +149,13 @@ Result<PublishReport> RunPublish(const PublishOptions& options, const PublishPro
   DG_RETURN_IF_ERROR(EnsureTopology(**client, options.stream));
   const int64_t max_payload = natsConnection_GetMaxPayload((*client)->connection());
   const size_t max_data =
-      std::min(options.max_line_bytes, static_cast<size_t>(std::max<int64_t>(max_payload, 2 * kEnvelopeBytes)) - kEnvelopeBytes);
+      std::min(options.max_line_bytes,
+               static_cast<size_t>(std::max<int64_t>(max_payload, 2 * kEnvelopeBytes)) - kEnvelopeBytes);
 
   PublishOptions effective = options;
   if (options.rate_per_s > 0) {
-    effective.batch = std::max<size_t>(1, std::min(options.batch, static_cast<size_t>(options.rate_per_s / 100)));
+    effective.batch =
+        std::max<size_t>(1, std::min(options.batch, static_cast<size_t>(options.rate_per_s / 100)));
   }
   BatchPublisher publisher(client->get(), &state, effective, &report);
   EventDecoder decoder;
@@ -167,7 +171,8 @@ Result<PublishReport> RunPublish(const PublishOptions& options, const PublishPro
         report.input_errors.push_back(reader->error());
         break;
       }
-      if (line.text.find_first_not_of(" \t\r") == std::string_view::npos && line.kind == LineKind::kLine) continue;
+      if (line.text.find_first_not_of(" \t\r") == std::string_view::npos && line.kind == LineKind::kLine)
+        continue;
       ++report.lines;
       if (line.kind == LineKind::kTooLong || line.text.size() > max_data) {
         ++report.truncated;
@@ -181,8 +186,10 @@ Result<PublishReport> RunPublish(const PublishOptions& options, const PublishPro
         DG_RETURN_IF_ERROR(publisher.Add(EventsSubject(0), line.text, "", 0));
       }
       if (options.rate_per_s > 0) {
-        const auto due = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                     std::chrono::duration<double>(static_cast<double>(report.lines) / options.rate_per_s));
+        const auto due =
+            start +
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::duration<double>(static_cast<double>(report.lines) / options.rate_per_s));
         if (due > std::chrono::steady_clock::now()) {
           DG_RETURN_IF_ERROR(publisher.Flush());
           std::this_thread::sleep_until(due);

@@ -38,8 +38,8 @@ struct PublishOptions {
   std::vector<std::string> inputs;  // paths, "-" for stdin
   StreamOptions stream;
   size_t max_line_bytes = size_t{16} << 20;
-  size_t batch = 512;               // messages in flight at most
-  int64_t retry_for_ms = 120'000;   // give up on a message after this long
+  size_t batch = 512;              // messages in flight at most
+  int64_t retry_for_ms = 120'000;  // give up on a message after this long
   // At most this many lines per second (0: as fast as the cluster takes
   // them); batches then hold 10 ms of lines, for latency measurements.
   double rate_per_s = 0;

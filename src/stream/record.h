@@ -32,8 +32,8 @@ struct ClassifiedRecord {
   uint64_t source_seq = 0;  // sequence in DG_EVENTS
   int64_t stored_ms = 0;    // when DG_EVENTS stored the event (server clock), for latency
   PromptClass prompt_class;
-  std::string reason;       // kQuarantine: why the line was rejected
-  std::string line;         // the line as published
+  std::string reason;  // kQuarantine: why the line was rejected
+  std::string line;    // the line as published
 };
 
 std::string EncodeRecord(const ClassifiedRecord& record);

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/json_writer.h"
@@ -29,7 +30,8 @@ constexpr int kFetchBatch = 512;
 constexpr int64_t kPublishWaitMs = 10'000;
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -84,9 +86,12 @@ class Stage1 {
       DG_RETURN_IF_ERROR(Subscribe(p));
     }
     while (!stop_->load()) {
-      bool any = false;
+      // One round: a batch from every owned partition, all published
+      // together, one wait for the acknowledgements: the round trips of the
+      // partitions overlap instead of adding up.
+      std::vector<Batch> batches;
       for (size_t i = 0; i < subs_.size() && !stop_->load(); ++i) {
-        natsMsgList list{};
+        Batch batch;
         jsFetchRequest request;
         jsFetchRequest_Init(&request);
         request.Batch = kFetchBatch;
@@ -94,14 +99,19 @@ class Stage1 {
         // A fetch that fails (no messages, a node down, a consumer leader
         // election) is retried on the next round: nothing is lost, the
         // messages stay in the stream until acknowledged.
-        if (natsSubscription_FetchRequest(&list, subs_[i], &request) == NATS_OK && list.Count > 0) {
-          any = true;
-          ProcessBatch(partitions_[i], &list);
+        if (natsSubscription_FetchRequest(&batch.list, subs_[i], &request) != NATS_OK ||
+            batch.list.Count == 0) {
+          natsMsgList_Destroy(&batch.list);
+          continue;
         }
-        natsMsgList_Destroy(&list);
-        if (!broken_.ok()) return broken_;
+        Encode(partitions_[i], &batch);
+        batches.push_back(std::move(batch));
+        if (!broken_.ok()) break;
       }
-      if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (broken_.ok() && !batches.empty()) Store(&batches);
+      for (Batch& batch : batches) natsMsgList_Destroy(&batch.list);
+      if (!broken_.ok()) return broken_;
+      if (batches.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return Status::Ok();
   }
@@ -127,8 +137,8 @@ class Stage1 {
     for (int attempt = 0; attempt < 60 && !stop_->load(); ++attempt) {
       natsSubscription* sub = nullptr;
       jsErrCode code = static_cast<jsErrCode>(0);
-      const natsStatus s =
-          js_PullSubscribe(&sub, client_->js(), subject.c_str(), durable.c_str(), nullptr, &sub_options, &code);
+      const natsStatus s = js_PullSubscribe(&sub, client_->js(), subject.c_str(), durable.c_str(), nullptr,
+                                            &sub_options, &code);
       if (s == NATS_OK) {
         subs_.push_back(sub);
         partitions_.push_back(p);
@@ -140,11 +150,26 @@ class Stage1 {
     return last;
   }
 
-  void ProcessBatch(uint32_t partition, natsMsgList* list) {
-    const std::string subject = ClassifiedSubject(partition);
+  struct Batch {
+    natsMsgList list{};
+    std::string subject;
     std::vector<std::pair<uint64_t, std::string>> records;  // (source seq, encoded record)
-    records.reserve(static_cast<size_t>(list->Count));
-    int newest = -1;  // the input with the highest stream sequence
+    int newest = -1;                                        // the input with the highest stream sequence
+    Batch() = default;
+    Batch(Batch&& o) noexcept
+        : list(o.list), subject(std::move(o.subject)), records(std::move(o.records)), newest(o.newest) {
+      o.list = natsMsgList{};
+    }
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    Batch& operator=(Batch&&) = delete;
+  };
+
+  // Decodes and classifies every input of the batch into its record.
+  void Encode(uint32_t partition, Batch* batch) {
+    batch->subject = ClassifiedSubject(partition);
+    natsMsgList* list = &batch->list;
+    batch->records.reserve(static_cast<size_t>(list->Count));
     for (int i = 0; i < list->Count; ++i) {
       natsMsg* in = list->Msgs[i];
       ClassifiedRecord record;
@@ -152,13 +177,16 @@ class Stage1 {
       if (natsMsg_GetMetaData(&meta, in) != NATS_OK) {
         // Only a JetStream message has a sequence; acking a later batch
         // would ack this one unprocessed, so stop instead.
-        broken_ = Status::Internal("a message of " + PartitionConsumer(partition) + " has no JetStream metadata");
+        broken_ =
+            Status::Internal("a message of " + PartitionConsumer(partition) + " has no JetStream metadata");
         return;
       }
       record.source_seq = meta->Sequence.Stream;
       record.stored_ms = meta->Timestamp / kNanosPerMs;
       jsMsgMetaData_Destroy(meta);
-      if (newest < 0 || record.source_seq > records[static_cast<size_t>(newest)].first) newest = i;
+      if (batch->newest < 0 || record.source_seq > batch->records[static_cast<size_t>(batch->newest)].first) {
+        batch->newest = i;
+      }
       record.line.assign(natsMsg_GetData(in), static_cast<size_t>(natsMsg_GetDataLength(in)));
       const char* truncated = nullptr;
       if (natsMsgHeader_Get(in, std::string(kTruncatedHeader).c_str(), &truncated) == NATS_OK &&
@@ -174,48 +202,57 @@ class Stage1 {
           record.reason = s.message();
         }
       }
-      records.emplace_back(record.source_seq, EncodeRecord(record));
+      batch->records.emplace_back(record.source_seq, EncodeRecord(record));
     }
-    // Until every record of the batch is stored: the records are a function
-    // of the inputs and carry their ids, so sending them again is harmless.
+  }
+
+  // Publishes every record of the round until all are stored, then acks
+  // each batch. The records are a function of the inputs and carry their
+  // ids, so sending them again is harmless.
+  void Store(std::vector<Batch>* batches) {
     int64_t backoff_ms = 50;
-    while (!PublishRecords(subject, records)) {
+    while (!PublishRecords(*batches)) {
       if (stop_->load()) return;  // not acked: redelivered to whoever owns the partition next
-      for (int i = 0; i < list->Count; ++i) natsMsg_InProgress(list->Msgs[i], nullptr);
+      for (Batch& b : *batches) {
+        for (int i = 0; i < b.list.Count; ++i) natsMsg_InProgress(b.list.Msgs[i], nullptr);
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms = std::min<int64_t>(backoff_ms * 2, 1000);
     }
-    // The consumer acks "all up to": every earlier input of this partition
-    // was stored before this batch was fetched, or is in it.
-    natsMsg_Ack(list->Msgs[newest], nullptr);
+    // The consumer acks "all up to": every earlier input of the partition
+    // was stored in an earlier round, or is in this batch.
+    for (Batch& b : *batches) natsMsg_Ack(b.list.Msgs[b.newest], nullptr);
   }
 
   // True when DG_CLASSIFIED acknowledged every record.
-  bool PublishRecords(const std::string& subject, const std::vector<std::pair<uint64_t, std::string>>& records) {
+  bool PublishRecords(const std::vector<Batch>& batches) {
     {
       std::lock_guard<std::mutex> lock(acks_.mu);
       acks_.failed = 0;
     }
     bool ok = true;
-    for (const auto& [seq, payload] : records) {
-      natsMsg* out = nullptr;
-      if (natsMsg_Create(&out, subject.c_str(), nullptr, payload.data(), static_cast<int>(payload.size())) !=
-          NATS_OK) {
-        ok = false;
-        break;
+    for (const Batch& b : batches) {
+      for (const auto& [seq, payload] : b.records) {
+        natsMsg* out = nullptr;
+        if (natsMsg_Create(&out, b.subject.c_str(), nullptr, payload.data(),
+                           static_cast<int>(payload.size())) != NATS_OK) {
+          ok = false;
+          break;
+        }
+        // The id is the source sequence: a redelivered event (this worker
+        // died before acking) is published again under the same id, and
+        // DG_CLASSIFIED stores it once.
+        natsMsgHeader_Set(out, "Nats-Msg-Id", fmt::format("s{}", seq).c_str());
+        jsPubOptions pub;
+        jsPubOptions_Init(&pub);
+        pub.MaxWait = kPublishWaitMs / 2;
+        if (js_PublishMsgAsync(client_->js(), &out, &pub) != NATS_OK) {
+          natsMsg_Destroy(out);
+          ok = false;
+          break;
+        }
       }
-      // The id is the source sequence: a redelivered event (this worker
-      // died before acking) is published again under the same id, and
-      // DG_CLASSIFIED stores it once.
-      natsMsgHeader_Set(out, "Nats-Msg-Id", fmt::format("s{}", seq).c_str());
-      jsPubOptions pub;
-      jsPubOptions_Init(&pub);
-      pub.MaxWait = kPublishWaitMs / 2;
-      if (js_PublishMsgAsync(client_->js(), &out, &pub) != NATS_OK) {
-        natsMsg_Destroy(out);
-        ok = false;
-        break;
-      }
+      if (!ok) break;
     }
     jsPubOptions wait;
     jsPubOptions_Init(&wait);
@@ -283,9 +320,11 @@ class Stage2 {
     while (!stop_->load()) {
       uint64_t rev = 0;
       if (holding) {
-        holding = kvStore_UpdateString(&rev, leases_, key.c_str(), options_.worker_id.c_str(), lease_rev_) == NATS_OK;
+        holding = kvStore_UpdateString(&rev, leases_, key.c_str(), options_.worker_id.c_str(), lease_rev_) ==
+                  NATS_OK;
       }
-      if (!holding) holding = kvStore_CreateString(&rev, leases_, key.c_str(), options_.worker_id.c_str()) == NATS_OK;
+      if (!holding)
+        holding = kvStore_CreateString(&rev, leases_, key.c_str(), options_.worker_id.c_str()) == NATS_OK;
       if (!holding) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         continue;
@@ -322,7 +361,7 @@ class Stage2 {
     if (!engine.ok()) return engine.status();
     engine_ = std::move(engine).value();
     dedup_ = std::make_unique<RequestIdDedup>(options_.config.ingest.dedup_window_ms,
-                                             options_.config.ingest.dedup_max_ids);
+                                              options_.config.ingest.dedup_max_ids);
     put_.clear();
     campaign_put_.clear();
     events_ = quarantined_ = duplicates_ = 0;
@@ -425,7 +464,8 @@ class Stage2 {
     PutState& last = put_[r.index];
     const int64_t bucket = ScoreBucket(r.score);
     std::string campaign = engine_->CampaignIdOf(r);
-    if (last.put && last.action == r.action && last.score_bucket == bucket && last.campaign == campaign) return;
+    if (last.put && last.action == r.action && last.score_bucket == bucket && last.campaign == campaign)
+      return;
     JsonWriter w;
     w.BeginObject();
     w.Key("account_id").String(r.account_id);
@@ -479,7 +519,8 @@ class Stage2 {
       const std::string value = w.Take();
       uint64_t rev = 0;
       const std::string key = CampaignKey(c.id);
-      if (kvStore_Put(&rev, decisions_, key.c_str(), value.data(), static_cast<int>(value.size())) == NATS_OK) {
+      if (kvStore_Put(&rev, decisions_, key.c_str(), value.data(), static_cast<int>(value.size())) ==
+          NATS_OK) {
         last = CampaignPutState{c.action, c.core.size(), bucket};
       }
     }
@@ -566,7 +607,8 @@ Status RunWorker(const WorkerOptions& in, std::atomic<bool>* stop) {
   }
   if (options.worker_id.empty()) options.worker_id = fmt::format("w{}", options.worker_index);
   DG_RETURN_IF_ERROR(options.config.Validate());
-  if (options.config.stream.nats_urls.empty()) return Status::InvalidArgument("no NATS server given (--nats URL)");
+  if (options.config.stream.nats_urls.empty())
+    return Status::InvalidArgument("no NATS server given (--nats URL)");
   Status stage1_status, stage2_status;
   std::atomic<bool> failed{false};
   std::atomic<bool> local_stop{false};

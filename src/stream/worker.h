@@ -40,12 +40,12 @@ inline constexpr int64_t kStage1AckWaitMs = 10'000;
 inline constexpr int64_t kStage2TickMs = 250;
 
 struct WorkerOptions {
-  EngineConfig config;   // config.stream: the topology
+  EngineConfig config;  // config.stream: the topology
   uint32_t worker_index = 0;
   uint32_t workers = 1;
   std::string worker_id;  // names the worker in the lease and status ("" : w<index>)
   bool stage1 = true;
-  bool stage2 = true;     // compete for the stage-2 lease
+  bool stage2 = true;  // compete for the stage-2 lease
   // When leader: writes accounts.jsonl (as `scan` does) here whenever caught
   // up and idle, and names it in the status key.
   std::string dump_accounts_path;

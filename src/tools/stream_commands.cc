@@ -31,7 +31,8 @@ int Fail(int code, const std::string& message) {
 }
 
 int CodeFor(const Status& s) {
-  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ? kExitUsage : kExitFailure;
+  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ? kExitUsage
+                                                                                       : kExitFailure;
 }
 
 // The config file's [stream] table with the flags over it.
@@ -46,7 +47,8 @@ Result<EngineConfig> Load(const StreamCommands& c) {
   if (c.partitions > 0) config.stream.partitions = c.partitions;
   if (c.replicas > 0) config.stream.replicas = c.replicas;
   DG_RETURN_IF_ERROR(config.Validate());
-  if (config.stream.nats_urls.empty()) return Status::InvalidArgument("no NATS server: give --nats URL[,URL...]");
+  if (config.stream.nats_urls.empty())
+    return Status::InvalidArgument("no NATS server: give --nats URL[,URL...]");
   return config;
 }
 
@@ -82,14 +84,16 @@ int RunPublish(const StreamCommands& c) {
   });
   if (tty) std::fprintf(stderr, "\r\033[K");
   if (!report.ok()) return Fail(CodeFor(report.status()), report.status().message());
-  for (const auto& e : report->input_errors) std::fprintf(stderr, "distillguard: input error: %s\n", e.message().c_str());
+  for (const auto& e : report->input_errors)
+    std::fprintf(stderr, "distillguard: input error: %s\n", e.message().c_str());
   if (!c.quiet) {
-    std::printf("published %llu lines in %.2f s: %llu stored, %llu duplicates, %llu undecodable, %llu truncated, "
-                "%llu resent\n",
-                static_cast<unsigned long long>(report->lines), report->elapsed_s,
-                static_cast<unsigned long long>(report->stored), static_cast<unsigned long long>(report->duplicates),
-                static_cast<unsigned long long>(report->undecodable),
-                static_cast<unsigned long long>(report->truncated), static_cast<unsigned long long>(report->retries));
+    std::printf(
+        "published %llu lines in %.2f s: %llu stored, %llu duplicates, %llu undecodable, %llu truncated, "
+        "%llu resent\n",
+        static_cast<unsigned long long>(report->lines), report->elapsed_s,
+        static_cast<unsigned long long>(report->stored), static_cast<unsigned long long>(report->duplicates),
+        static_cast<unsigned long long>(report->undecodable),
+        static_cast<unsigned long long>(report->truncated), static_cast<unsigned long long>(report->retries));
   }
   return report->input_errors.empty() ? kExitOk : kExitFailure;
 }
@@ -97,7 +101,8 @@ int RunPublish(const StreamCommands& c) {
 int RunWorkerCommand(const StreamCommands& c) {
   auto config = Load(c);
   if (!config.ok()) return Fail(kExitUsage, config.status().message());
-  if (c.workers == 0 || c.worker_index >= c.workers) return Fail(kExitUsage, "--worker-index must be in [0, --workers)");
+  if (c.workers == 0 || c.worker_index >= c.workers)
+    return Fail(kExitUsage, "--worker-index must be in [0, --workers)");
   WorkerOptions options;
   options.config = std::move(config).value();
   options.worker_index = c.worker_index;
@@ -161,7 +166,8 @@ int RunKvWatch(const StreamCommands& c) {
   if (c.for_s > 0) {
     timer = std::thread([&] {
       const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(c.for_s);
-      while (!stop.load() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      while (!stop.load() && std::chrono::steady_clock::now() < end)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       stop.store(true);
     });
   }
@@ -226,7 +232,8 @@ std::thread StartDecisionWatch(const std::vector<std::string>& nats, const std::
       }
       if (!s.ok() && !stop->load()) {
         std::fprintf(stderr, "distillguard: --nats watch: %s (retrying)\n", s.message().c_str());
-        for (int i = 0; i < 10 && !stop->load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        for (int i = 0; i < 10 && !stop->load(); ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     }
   });
@@ -235,31 +242,36 @@ std::thread StartDecisionWatch(const std::vector<std::string>& nats, const std::
 namespace {
 
 void AddNatsFlags(CLI::App* cmd, StreamCommands* c) {
-  cmd->add_option("--nats", c->nats, "NATS server URL(s), comma-separated or repeated (default: [stream] nats_urls)");
+  cmd->add_option("--nats", c->nats,
+                  "NATS server URL(s), comma-separated or repeated (default: [stream] nats_urls)");
   cmd->add_option("--config", c->config_path, "Config file (TOML; the [stream] table, docs/config.md)");
 }
 
 }  // namespace
 
 void AddStreamCommands(CLI::App& app, StreamCommands* c) {
-  c->publish = app.add_subcommand("publish", "Push event files (JSONL, .gz, .zst) into the DG_EVENTS JetStream "
-                                             "stream, partitioned by account (docs/scale-out.md).");
+  c->publish = app.add_subcommand("publish",
+                                  "Push event files (JSONL, .gz, .zst) into the DG_EVENTS JetStream "
+                                  "stream, partitioned by account (docs/scale-out.md).");
   AddNatsFlags(c->publish, c);
   c->publish->add_option("inputs", c->inputs, "Input files; '-' reads standard input")->required();
   c->publish->add_option("--partitions", c->partitions, "Partitions of a stream created now (default 12)")
       ->check(CLI::Range(1, 1024));
   c->publish->add_option("--replicas", c->replicas, "Replicas of streams and buckets created now (default 1)")
       ->check(CLI::Range(1, 5));
-  c->publish->add_option("--rate", c->rate, "At most this many lines per second (default: as fast as possible)")
+  c->publish
+      ->add_option("--rate", c->rate, "At most this many lines per second (default: as fast as possible)")
       ->check(CLI::PositiveNumber);
   c->publish->add_flag("--quiet", c->quiet, "No progress line and no summary");
 
-  c->worker = app.add_subcommand("worker", "Run a scale-out worker: classify the events of its partitions (stage 1) "
-                                           "and compete for the cross-account stage (stage 2) that puts decisions "
-                                           "into the DG_DECISIONS key-value bucket.");
+  c->worker = app.add_subcommand("worker",
+                                 "Run a scale-out worker: classify the events of its partitions (stage 1) "
+                                 "and compete for the cross-account stage (stage 2) that puts decisions "
+                                 "into the DG_DECISIONS key-value bucket.");
   AddNatsFlags(c->worker, c);
   c->worker->add_option("--workers", c->workers, "Number of workers sharing the partitions")
-      ->check(CLI::Range(1, 1024))->capture_default_str();
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   c->worker->add_option("--worker-index", c->worker_index, "This worker's index in [0, --workers)")
       ->capture_default_str();
   c->worker->add_option("--worker-id", c->worker_id, "Name in the lease and status (default w<index>)");
@@ -267,8 +279,9 @@ void AddStreamCommands(CLI::App& app, StreamCommands* c) {
       ->check(CLI::Range(1, 1024));
   c->worker->add_option("--replicas", c->replicas, "Replicas of streams and buckets created now (default 1)")
       ->check(CLI::Range(1, 5));
-  c->worker->add_option("--dump-accounts", c->dump_accounts,
-                        "When stage-2 leader: write accounts.jsonl (as scan does) here whenever caught up and idle");
+  c->worker->add_option(
+      "--dump-accounts", c->dump_accounts,
+      "When stage-2 leader: write accounts.jsonl (as scan does) here whenever caught up and idle");
   c->worker->add_flag("--no-stage2", c->no_stage2, "Run stage 1 only");
   c->worker->add_flag("--quiet", c->quiet, "No start and stop messages");
 
@@ -276,8 +289,9 @@ void AddStreamCommands(CLI::App& app, StreamCommands* c) {
   AddNatsFlags(c->kv_dump, c);
   c->kv_dump->add_option("--prefix", c->prefix, "Only keys starting with this (acct., campaign., status.)");
 
-  c->kv_watch = app.add_subcommand("kv-watch", "Print every value of DG_DECISIONS, then every change, as JSON "
-                                               "lines with the time it was seen (seen_ms).");
+  c->kv_watch = app.add_subcommand("kv-watch",
+                                   "Print every value of DG_DECISIONS, then every change, as JSON "
+                                   "lines with the time it was seen (seen_ms).");
   AddNatsFlags(c->kv_watch, c);
   c->kv_watch->add_option("--prefix", c->prefix, "Only keys starting with this");
   c->kv_watch->add_option("--for", c->for_s, "Stop after this many seconds (default: at SIGINT/SIGTERM)")

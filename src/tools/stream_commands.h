@@ -5,11 +5,10 @@
 #define DG_TOOLS_STREAM_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
-
 #include <atomic>
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace dg {
