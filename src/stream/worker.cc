@@ -66,7 +66,8 @@ void OnStage1Ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* clo
 
 class Stage1 {
  public:
-  Stage1(const WorkerOptions& options, std::atomic<bool>* stop) : options_(options), stop_(stop) {}
+  Stage1(const WorkerOptions& options, std::atomic<bool>* stop, WorkerStats* stats)
+      : options_(options), stop_(stop), stats_(stats) {}
 
   ~Stage1() {
     for (natsSubscription* sub : subs_) natsSubscription_Destroy(sub);
@@ -124,9 +125,11 @@ class Stage1 {
     jsSubOptions sub_options;
     jsSubOptions_Init(&sub_options);
     sub_options.Stream = so.events_stream.c_str();
-    // One ack per batch: a batch is acked only when every record of it is
-    // stored, and acking its last message acks the earlier ones.
-    sub_options.Config.AckPolicy = js_AckAll;
+    // Explicit acks, one per message. Not "ack all up to": after a worker
+    // restart the consumer hands out new messages before it redelivers the
+    // ones the dead process held, and acking a new one would ack those
+    // unprocessed (e2e_scale_out caught exactly that).
+    sub_options.Config.AckPolicy = js_AckExplicit;
     sub_options.Config.AckWait = kStage1AckWaitMs * kNanosPerMs;
     sub_options.Config.DeliverPolicy = js_DeliverAll;
     sub_options.Config.MaxAckPending = 8 * kFetchBatch;
@@ -154,10 +157,13 @@ class Stage1 {
     natsMsgList list{};
     std::string subject;
     std::vector<std::pair<uint64_t, std::string>> records;  // (source seq, encoded record)
-    int newest = -1;                                        // the input with the highest stream sequence
+    uint64_t redelivered = 0;                               // inputs JetStream had delivered before
     Batch() = default;
     Batch(Batch&& o) noexcept
-        : list(o.list), subject(std::move(o.subject)), records(std::move(o.records)), newest(o.newest) {
+        : list(o.list),
+          subject(std::move(o.subject)),
+          records(std::move(o.records)),
+          redelivered(o.redelivered) {
       o.list = natsMsgList{};
     }
     Batch(const Batch&) = delete;
@@ -175,18 +181,16 @@ class Stage1 {
       ClassifiedRecord record;
       jsMsgMetaData* meta = nullptr;
       if (natsMsg_GetMetaData(&meta, in) != NATS_OK) {
-        // Only a JetStream message has a sequence; acking a later batch
-        // would ack this one unprocessed, so stop instead.
+        // Every message of a JetStream consumer has metadata; without its
+        // sequence the record cannot be placed, so stop rather than guess.
         broken_ =
             Status::Internal("a message of " + PartitionConsumer(partition) + " has no JetStream metadata");
         return;
       }
       record.source_seq = meta->Sequence.Stream;
       record.stored_ms = meta->Timestamp / kNanosPerMs;
+      if (meta->NumDelivered > 1) ++batch->redelivered;
       jsMsgMetaData_Destroy(meta);
-      if (batch->newest < 0 || record.source_seq > batch->records[static_cast<size_t>(batch->newest)].first) {
-        batch->newest = i;
-      }
       record.line.assign(natsMsg_GetData(in), static_cast<size_t>(natsMsg_GetDataLength(in)));
       const char* truncated = nullptr;
       if (natsMsgHeader_Get(in, std::string(kTruncatedHeader).c_str(), &truncated) == NATS_OK &&
@@ -219,9 +223,11 @@ class Stage1 {
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms = std::min<int64_t>(backoff_ms * 2, 1000);
     }
-    // The consumer acks "all up to": every earlier input of the partition
-    // was stored in an earlier round, or is in this batch.
-    for (Batch& b : *batches) natsMsg_Ack(b.list.Msgs[b.newest], nullptr);
+    for (Batch& b : *batches) {
+      for (int i = 0; i < b.list.Count; ++i) natsMsg_Ack(b.list.Msgs[i], nullptr);
+      stats_->classified += static_cast<uint64_t>(b.list.Count);
+      stats_->redelivered += b.redelivered;
+    }
   }
 
   // True when DG_CLASSIFIED acknowledged every record.
@@ -268,6 +274,7 @@ class Stage1 {
 
   const WorkerOptions& options_;
   std::atomic<bool>* stop_;
+  WorkerStats* stats_;
   Stage1Acks acks_;
   std::unique_ptr<NatsClient> client_;
   std::unique_ptr<PromptClassifier> classifier_;
@@ -299,7 +306,8 @@ int64_t ScoreBucket(double score) { return static_cast<int64_t>(std::floor(score
 
 class Stage2 {
  public:
-  Stage2(const WorkerOptions& options, std::atomic<bool>* stop) : options_(options), stop_(stop) {}
+  Stage2(const WorkerOptions& options, std::atomic<bool>* stop, WorkerStats* stats)
+      : options_(options), stop_(stop), stats_(stats) {}
 
   ~Stage2() { Release(); }
 
@@ -331,6 +339,7 @@ class Stage2 {
       }
       lease_rev_ = rev;
       lease_lost_ = false;
+      ++stats_->terms;
       // An error while leading (a node down under the ordered consumer, a
       // lost lease) ends the term; the engine is rebuilt by replay in the
       // next one, here if the lease is still ours, else in another worker.
@@ -574,6 +583,7 @@ class Stage2 {
 
   const WorkerOptions& options_;
   std::atomic<bool>* stop_;
+  WorkerStats* stats_;
   std::unique_ptr<NatsClient> client_;
   kvStore* leases_ = nullptr;
   kvStore* decisions_ = nullptr;
@@ -600,7 +610,9 @@ class Stage2 {
 
 }  // namespace
 
-Status RunWorker(const WorkerOptions& in, std::atomic<bool>* stop) {
+Status RunWorker(const WorkerOptions& in, std::atomic<bool>* stop, WorkerStats* stats_out) {
+  WorkerStats local_stats;
+  WorkerStats* stats = stats_out != nullptr ? stats_out : &local_stats;
   WorkerOptions options = in;
   if (options.workers == 0 || options.worker_index >= options.workers) {
     return Status::InvalidArgument("--worker-index must be in [0, --workers)");
@@ -620,14 +632,14 @@ Status RunWorker(const WorkerOptions& in, std::atomic<bool>* stop) {
   std::thread t1, t2;
   if (options.stage1) {
     t1 = std::thread([&] {
-      Stage1 stage(options, &local_stop);
+      Stage1 stage(options, &local_stop, stats);
       stage1_status = stage.Run();
       if (!stage1_status.ok()) failed.store(true);
     });
   }
   if (options.stage2) {
     t2 = std::thread([&] {
-      Stage2 stage(options, &local_stop);
+      Stage2 stage(options, &local_stop, stats);
       stage2_status = stage.Run();
       if (!stage2_status.ok()) failed.store(true);
     });

@@ -51,9 +51,17 @@ struct WorkerOptions {
   std::string dump_accounts_path;
 };
 
+// What a worker did, for its log line at exit.
+struct WorkerStats {
+  std::atomic<uint64_t> classified{0};   // stage-1 inputs stored in DG_CLASSIFIED and acked
+  std::atomic<uint64_t> redelivered{0};  // of which JetStream had delivered before (a worker died or timed out)
+  std::atomic<uint64_t> terms{0};        // times this worker became stage-2 leader
+};
+
 // Runs until *stop is set (Ok) or a stage fails (its error). Losing the
 // stage-2 lease is not a failure: the worker competes for it again.
-Status RunWorker(const WorkerOptions& options, std::atomic<bool>* stop);
+// `stats` (may be null) is updated as it goes.
+Status RunWorker(const WorkerOptions& options, std::atomic<bool>* stop, WorkerStats* stats = nullptr);
 
 }  // namespace dg
 

@@ -115,11 +115,19 @@ int RunWorkerCommand(const StreamCommands& c) {
   if (!c.quiet) {
     std::fprintf(stderr, "distillguard: worker %u of %u started\n", c.worker_index, c.workers);
   }
-  const Status s = RunWorker(options, &stop);
+  WorkerStats stats;
+  const Status s = RunWorker(options, &stop, &stats);
   done.store(true);
   signals.join();
   if (!s.ok()) return Fail(CodeFor(s), s.message());
-  if (!c.quiet) std::fprintf(stderr, "distillguard: worker stopped\n");
+  if (!c.quiet) {
+    std::fprintf(stderr,
+                 "distillguard: worker stopped: classified %llu events (%llu redelivered), stage-2 leader "
+                 "%llu times\n",
+                 static_cast<unsigned long long>(stats.classified.load()),
+                 static_cast<unsigned long long>(stats.redelivered.load()),
+                 static_cast<unsigned long long>(stats.terms.load()));
+  }
   return kExitOk;
 }
 

@@ -57,7 +57,7 @@ def leader_index(urls):
 
 
 start = time.time()
-with nh.Cluster(d, 3) as cluster, nh.Workers(BIN, d, cluster.urls, 3, ["--replicas", "3", "--quiet"]) as workers:
+with nh.Cluster(d, 3) as cluster, nh.Workers(BIN, d, cluster.urls, 3, ["--replicas", "3"]) as workers:
     urls = cluster.urls
     gateway = Server(extra=["--nats", urls, "--quiet"])
     p = publish(paths[0], urls)
@@ -150,5 +150,9 @@ with nh.Cluster(d, 3) as cluster, nh.Workers(BIN, d, cluster.urls, 3, ["--replic
     gateway.stop()
     for i, proc in enumerate(workers.procs):
         check(proc.poll() is None, "worker %d exited: %s" % (i, open(os.path.join(d, "w%d.log" % i)).read()[-500:]))
+for i in range(3):
+    for line in open(os.path.join(d, "w%d.log" % i), errors="replace"):
+        if "worker stopped" in line:
+            print("w%d: %s" % (i, line.strip()))
 print("elapsed %.1f s" % (time.time() - start))
 finish()
