@@ -107,6 +107,23 @@ TEST(ConfigTest, ServiceSection) {
   }
 }
 
+TEST(ConfigTest, StreamSection) {
+  auto c = ParseConfig("[stream]\nnats_urls = [\"nats://a:4222\", \"nats://b:4222\"]\npartitions = 6\n"
+                       "replicas = 3\nlease_ttl_ms = 2000\n",
+                       "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->stream.nats_urls, (std::vector<std::string>{"nats://a:4222", "nats://b:4222"}));
+  EXPECT_EQ(c->stream.partitions, 6);
+  EXPECT_EQ(c->stream.replicas, 3);
+  EXPECT_EQ(c->stream.lease_ttl_ms, 2000);
+  EXPECT_EQ(c->stream.events_stream, "DG_EVENTS");
+  for (const char* bad : {"[stream]\npartitions = 0\n", "[stream]\npartitions = 5000\n", "[stream]\nreplicas = 7\n",
+                          "[stream]\nduplicate_window_ms = 10\n", "[stream]\nlease_ttl_ms = 0\n",
+                          "[stream]\nnats_url = []\n", "[stream]\nevents_stream = \"\"\n"}) {
+    EXPECT_FALSE(ParseConfig(bad, "t.toml").ok()) << bad;
+  }
+}
+
 TEST(ConfigTest, OverridesAndPartialFiles) {
   auto c = ParseConfig("[policy]\nblock = 0.99\n[ingest]\nmax_line_bytes = 1000\n", "test");
   ASSERT_TRUE(c.ok()) << c.status().message();

@@ -78,9 +78,11 @@ int RunPublish(const StreamCommands& c) {
   const bool tty = !c.quiet && isatty(STDERR_FILENO);
   auto report = dg::RunPublish(options, [&](const PublishReport& r) {
     if (!tty) return;
-    std::fprintf(stderr, "\rpublished %llu lines (%.0f/s)%s", static_cast<unsigned long long>(r.lines),
-                 r.elapsed_s > 0 ? static_cast<double>(r.lines) / r.elapsed_s : 0.0,
-                 r.total_bytes > 0 ? "" : "");
+    const double percent =
+        r.total_bytes > 0 ? 100.0 * static_cast<double>(r.bytes_consumed) / static_cast<double>(r.total_bytes) : -1;
+    std::fprintf(stderr, "\rpublished %llu lines (%.0f/s)", static_cast<unsigned long long>(r.lines),
+                 r.elapsed_s > 0 ? static_cast<double>(r.lines) / r.elapsed_s : 0.0);
+    if (percent >= 0) std::fprintf(stderr, " %.0f%%", percent);
   });
   if (tty) std::fprintf(stderr, "\r\033[K");
   if (!report.ok()) return Fail(CodeFor(report.status()), report.status().message());
