@@ -28,6 +28,12 @@ namespace {
 constexpr int64_t kNanosPerMs = 1'000'000;
 constexpr int kFetchBatch = 512;
 constexpr int64_t kPublishWaitMs = 10'000;
+// Stage 2 restarts its term when its consumer delivered nothing this long
+// while DG_CLASSIFIED holds records it has not seen.
+constexpr int64_t kStallMs = 3000;
+// Stage 1 checks a partition's consumer when a fetch has returned nothing
+// this long.
+constexpr int64_t kConsumerStallMs = 3000;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -103,8 +109,10 @@ class Stage1 {
         if (natsSubscription_FetchRequest(&batch.list, subs_[i], &request) != NATS_OK ||
             batch.list.Count == 0) {
           natsMsgList_Destroy(&batch.list);
+          CheckStalled(i);
           continue;
         }
+        last_fetched_[i] = std::chrono::steady_clock::now();
         Encode(partitions_[i], &batch);
         batches.push_back(std::move(batch));
         if (!broken_.ok()) break;
@@ -145,12 +153,50 @@ class Stage1 {
       if (s == NATS_OK) {
         subs_.push_back(sub);
         partitions_.push_back(p);
+        last_fetched_.push_back(std::chrono::steady_clock::now());
         return Status::Ok();
       }
       last = NatsError(s, "pull consumer " + durable, code);
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
     return last;
+  }
+
+  // A consumer that hands out nothing while its subject has messages past
+  // the last one it delivered is stuck: seen with nats-server 2.9 when its
+  // leader moved to a node that had just restarted (num_pending 0 for good).
+  // Asking the leader to step down makes a current replica take over.
+  void CheckStalled(size_t i) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_fetched_[i] < std::chrono::milliseconds(kConsumerStallMs)) return;
+    last_fetched_[i] = now;  // at most one check per period
+    const StreamOptions& so = options_.config.stream;
+    const std::string consumer = PartitionConsumer(partitions_[i]);
+    jsConsumerInfo* info = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    if (js_GetConsumerInfo(&info, client_->js(), so.events_stream.c_str(), consumer.c_str(), nullptr,
+                           &code) != NATS_OK) {
+      return;
+    }
+    const uint64_t delivered = info->Delivered.Stream;
+    const uint64_t pending = info->NumPending + static_cast<uint64_t>(info->NumAckPending);
+    jsConsumerInfo_Destroy(info);
+    if (pending > 0) return;
+    natsMsg* last = nullptr;
+    const std::string subject = EventsSubject(partitions_[i]);
+    if (js_GetLastMsg(&last, client_->js(), so.events_stream.c_str(), subject.c_str(), nullptr, &code) !=
+        NATS_OK) {
+      return;
+    }
+    const uint64_t last_seq = natsMsg_GetSequence(last);
+    natsMsg_Destroy(last);
+    if (last_seq <= delivered) return;
+    natsMsg* reply = nullptr;
+    const std::string api = "$JS.API.CONSUMER.LEADER.STEPDOWN." + so.events_stream + "." + consumer;
+    if (natsConnection_RequestString(&reply, client_->connection(), api.c_str(), "", 2000) == NATS_OK) {
+      natsMsg_Destroy(reply);
+    }
+    ++stats_->stepdowns;
   }
 
   struct Batch {
@@ -280,6 +326,7 @@ class Stage1 {
   std::unique_ptr<PromptClassifier> classifier_;
   std::vector<natsSubscription*> subs_;
   std::vector<uint32_t> partitions_;
+  std::vector<std::chrono::steady_clock::time_point> last_fetched_;
   Status broken_;
   EventDecoder decoder_;
   Event event_;
@@ -381,6 +428,8 @@ class Stage2 {
     if (!classified.ok()) return classified.status();
     sequencer_ = std::make_unique<Sequencer>(std::max<uint64_t>(1, events->first_seq));
     catch_up_seq_ = classified->last_seq;
+    last_classified_seq_ = 0;
+    last_receive_ = std::chrono::steady_clock::now();
     caught_up_ = catch_up_seq_ == 0;
     events_last_seq_ = events->last_seq;
 
@@ -428,6 +477,8 @@ class Stage2 {
       classified_seq = meta->Sequence.Stream;
       jsMsgMetaData_Destroy(meta);
     }
+    last_classified_seq_ = std::max(last_classified_seq_, classified_seq);
+    last_receive_ = std::chrono::steady_clock::now();
     const std::string_view data(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
     ClassifiedRecord record;
     if (DecodeRecord(data, &record).ok()) {
@@ -543,6 +594,16 @@ class Stage2 {
       return Status::IoError("stage-2 lease lost");
     }
     lease_rev_ = rev;
+    // A consumer silent while the stream has records it has not delivered
+    // is stuck (seen when it was created during a leader election right
+    // after a node died): end the term, the next one replays anew.
+    if (std::chrono::steady_clock::now() - last_receive_ > std::chrono::milliseconds(kStallMs)) {
+      auto classified = GetStreamBounds(*client_, options_.config.stream.classified_stream);
+      if (classified.ok() && classified->last_seq > last_classified_seq_) {
+        return Status::IoError("ordered consumer of DG_CLASSIFIED stalled");
+      }
+      last_receive_ = std::chrono::steady_clock::now();
+    }
     if (!caught_up_) return Status::Ok();
     Sweep();
     if (auto bounds = GetStreamBounds(*client_, options_.config.stream.events_stream); bounds.ok()) {
@@ -600,6 +661,8 @@ class Stage2 {
   std::vector<PutState> put_;
   std::unordered_map<std::string, CampaignPutState> campaign_put_;
   uint64_t catch_up_seq_ = 0;
+  uint64_t last_classified_seq_ = 0;
+  std::chrono::steady_clock::time_point last_receive_;
   bool caught_up_ = false;
   uint64_t events_last_seq_ = 0;
   uint64_t events_ = 0, quarantined_ = 0, duplicates_ = 0;

@@ -79,7 +79,8 @@ int RunPublish(const StreamCommands& c) {
   auto report = dg::RunPublish(options, [&](const PublishReport& r) {
     if (!tty) return;
     const double percent =
-        r.total_bytes > 0 ? 100.0 * static_cast<double>(r.bytes_consumed) / static_cast<double>(r.total_bytes) : -1;
+        r.total_bytes > 0 ? 100.0 * static_cast<double>(r.bytes_consumed) / static_cast<double>(r.total_bytes)
+                          : -1;
     std::fprintf(stderr, "\rpublished %llu lines (%.0f/s)", static_cast<unsigned long long>(r.lines),
                  r.elapsed_s > 0 ? static_cast<double>(r.lines) / r.elapsed_s : 0.0);
     if (percent >= 0) std::fprintf(stderr, " %.0f%%", percent);
@@ -125,10 +126,11 @@ int RunWorkerCommand(const StreamCommands& c) {
   if (!c.quiet) {
     std::fprintf(stderr,
                  "distillguard: worker stopped: classified %llu events (%llu redelivered), stage-2 leader "
-                 "%llu times\n",
+                 "%llu times, %llu consumer stepdowns\n",
                  static_cast<unsigned long long>(stats.classified.load()),
                  static_cast<unsigned long long>(stats.redelivered.load()),
-                 static_cast<unsigned long long>(stats.terms.load()));
+                 static_cast<unsigned long long>(stats.terms.load()),
+                 static_cast<unsigned long long>(stats.stepdowns.load()));
   }
   return kExitOk;
 }

@@ -76,6 +76,25 @@ class Cluster:
                         return int(leader[1:])
         return None
 
+    def consumers(self):
+        """Every consumer's state, from the node that leads it."""
+        out = []
+        for i in range(self.size):
+            if self.procs[i] is None or self.procs[i].poll() is not None:
+                continue
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/jsz?consumers=true" % self.monitor_ports[i],
+                                            timeout=2) as r:
+                    z = json.load(r)
+            except OSError:
+                continue
+            for account in z.get("account_details") or []:
+                for st in account.get("stream_detail") or []:
+                    for c in st.get("consumer_detail") or []:
+                        if (c.get("cluster") or {}).get("leader") == "n%d" % i:
+                            out.append(c)
+        return out
+
     def wait_meta_leader(self, timeout=60):
         deadline = time.time() + timeout
         while time.time() < deadline:

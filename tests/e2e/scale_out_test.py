@@ -105,6 +105,11 @@ with nh.Cluster(d, 3) as cluster, nh.Workers(BIN, d, cluster.urls, 3, ["--replic
         time.sleep(0.5)
     print("stage 2 status:", json.dumps(status))
     print("DG_EVENTS leader now n%s" % cluster.stream_leader("DG_EVENTS"))
+    if not status or status["applied_seq"] != status["events_last_seq"]:
+        for c in cluster.consumers():  # where it is stuck
+            print("consumer %s/%s: %s" % (c["stream_name"], c["name"], json.dumps(
+                {k: c.get(k) for k in ("num_pending", "num_ack_pending", "num_redelivered", "num_waiting",
+                                       "delivered", "ack_floor")})))
     check(status is not None and status["applied_seq"] == status["events_last_seq"],
           "stage 2 did not catch up: %s" % status)
     check(status is not None and status["events_last_seq"] == distinct,
