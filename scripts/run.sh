@@ -17,6 +17,7 @@ PACKAGES=(
   libsimdjson-dev libxxhash-dev libabsl-dev libcli11-dev libfmt-dev
   libzstd-dev zlib1g-dev libhyperscan-dev libtomlplusplus-dev
   libcpp-httplib-dev libsqlite3-dev libssl-dev
+  nats-server libnats-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 zstd jq time wrk curl
   nodejs npm chromium

@@ -186,6 +186,16 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
         {"authz_directives_throttle", AnyString("service.authz_directives_throttle", &s.authz_directives[2])},
         {"authz_directives_challenge", AnyString("service.authz_directives_challenge", &s.authz_directives[3])},
         {"authz_directives_block", AnyString("service.authz_directives_block", &s.authz_directives[4])}}},
+      {"stream",
+       {{"nats_urls", Strings("stream.nats_urls", &c->stream.nats_urls)},
+        {"partitions", Int("stream.partitions", &c->stream.partitions)},
+        {"replicas", Int("stream.replicas", &c->stream.replicas)},
+        {"duplicate_window_ms", Int("stream.duplicate_window_ms", &c->stream.duplicate_window_ms)},
+        {"events_stream", String("stream.events_stream", &c->stream.events_stream)},
+        {"classified_stream", String("stream.classified_stream", &c->stream.classified_stream)},
+        {"decisions_bucket", String("stream.decisions_bucket", &c->stream.decisions_bucket)},
+        {"leases_bucket", String("stream.leases_bucket", &c->stream.leases_bucket)},
+        {"lease_ttl_ms", Int("stream.lease_ttl_ms", &c->stream.lease_ttl_ms)}}},
   };
 }
 
@@ -242,6 +252,12 @@ Status EngineConfig::Validate() const {
     return Status::InvalidArgument("service.authz_throttle must be \"refuse\" or \"serve\"");
   }
   for (const std::string& d : service.authz_directives) DG_RETURN_IF_ERROR(ValidateDirectives(d));
+  if (stream.partitions < 1 || stream.partitions > 1024) {
+    return Status::InvalidArgument("stream.partitions must be in [1, 1024]");
+  }
+  if (stream.replicas < 1 || stream.replicas > 5) return Status::InvalidArgument("stream.replicas must be in [1, 5]");
+  if (stream.duplicate_window_ms < 1000) return Status::InvalidArgument("stream.duplicate_window_ms must be >= 1000");
+  if (stream.lease_ttl_ms < 1000) return Status::InvalidArgument("stream.lease_ttl_ms must be >= 1000");
   DG_RETURN_IF_ERROR(weights.Validate());
   DG_RETURN_IF_ERROR(linkage.Validate());
   return policy.Validate();

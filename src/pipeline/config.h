@@ -58,6 +58,20 @@ struct ServiceOptions {
 
 // Checks the syntax of a directives string (ServiceOptions::authz_directives).
 Status ValidateDirectives(std::string_view directives);
+// Settings of the opt-in scale-out over NATS JetStream (`distillguard
+// publish`, `worker`, `serve --nats`; src/stream/, docs/scale-out.md),
+// section [stream]; the engine ignores them. Flags override each.
+struct StreamOptions {
+  std::vector<std::string> nats_urls;        // e.g. nats://127.0.0.1:4222; empty: the scale-out is off
+  int64_t partitions = 12;                   // subjects dg.events.0 .. partitions-1 (fixed once the stream exists)
+  int64_t replicas = 1;                      // JetStream replicas of every stream and bucket (3 on a 3-node cluster)
+  int64_t duplicate_window_ms = 3'600'000;   // JetStream de-duplicates a repeated request_id this long
+  std::string events_stream = "DG_EVENTS";
+  std::string classified_stream = "DG_CLASSIFIED";
+  std::string decisions_bucket = "DG_DECISIONS";
+  std::string leases_bucket = "DG_LEASES";
+  int64_t lease_ttl_ms = 4000;               // a stage-2 leader silent this long is replaced
+};
 
 struct EngineConfig {
   IngestOptions ingest;
@@ -65,6 +79,7 @@ struct EngineConfig {
   PolicyConfig policy;
   ServiceOptions service;
   LinkageConfig linkage;
+  StreamOptions stream;
 
   Status Validate() const;
 };

@@ -20,6 +20,15 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
   EXPECT_DOUBLE_EQ(c.policy.block, defaults.policy.block);
   EXPECT_EQ(c.policy.min_exchanges, defaults.policy.min_exchanges);
   EXPECT_EQ(c.policy.sticky, defaults.policy.sticky);
+  EXPECT_EQ(c.stream.nats_urls, defaults.stream.nats_urls);
+  EXPECT_EQ(c.stream.partitions, defaults.stream.partitions);
+  EXPECT_EQ(c.stream.replicas, defaults.stream.replicas);
+  EXPECT_EQ(c.stream.duplicate_window_ms, defaults.stream.duplicate_window_ms);
+  EXPECT_EQ(c.stream.events_stream, defaults.stream.events_stream);
+  EXPECT_EQ(c.stream.classified_stream, defaults.stream.classified_stream);
+  EXPECT_EQ(c.stream.decisions_bucket, defaults.stream.decisions_bucket);
+  EXPECT_EQ(c.stream.leases_bucket, defaults.stream.leases_bucket);
+  EXPECT_EQ(c.stream.lease_ttl_ms, defaults.stream.lease_ttl_ms);
   const LinkageConfig& l = c.linkage;
   const LinkageConfig& ld = defaults.linkage;
   EXPECT_EQ(l.enabled, ld.enabled);
@@ -118,6 +127,23 @@ TEST(ConfigTest, ServiceSection) {
     if (!r.ok()) {
       EXPECT_EQ(r.status().message().find("\"x\""), std::string::npos);
     }
+  }
+}
+
+TEST(ConfigTest, StreamSection) {
+  auto c = ParseConfig("[stream]\nnats_urls = [\"nats://a:4222\", \"nats://b:4222\"]\npartitions = 6\n"
+                       "replicas = 3\nlease_ttl_ms = 2000\n",
+                       "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->stream.nats_urls, (std::vector<std::string>{"nats://a:4222", "nats://b:4222"}));
+  EXPECT_EQ(c->stream.partitions, 6);
+  EXPECT_EQ(c->stream.replicas, 3);
+  EXPECT_EQ(c->stream.lease_ttl_ms, 2000);
+  EXPECT_EQ(c->stream.events_stream, "DG_EVENTS");
+  for (const char* bad : {"[stream]\npartitions = 0\n", "[stream]\npartitions = 5000\n", "[stream]\nreplicas = 7\n",
+                          "[stream]\nduplicate_window_ms = 10\n", "[stream]\nlease_ttl_ms = 0\n",
+                          "[stream]\nnats_url = []\n", "[stream]\nevents_stream = \"\"\n"}) {
+    EXPECT_FALSE(ParseConfig(bad, "t.toml").ok()) << bad;
   }
 }
 

@@ -99,14 +99,19 @@ Result<std::unique_ptr<Engine>> Engine::Create(const EngineConfig& config) {
   return std::unique_ptr<Engine>(new Engine(config, std::move(classifier).value()));
 }
 
-Decision Engine::Process(const Event& event) {
-  now_ms_ = std::max(now_ms_, event.ts_ms);
+PromptContext PromptContextOf(const Event& event) {
   PromptContext context;
   context.prompt = event.prompt;
   context.system = event.system;
   context.tools_offered = event.tools.size();
   context.turn = event.turn > 0 ? static_cast<int>(event.turn) : 0;
-  const PromptClass prompt_class = classifier_->Classify(context);
+  return context;
+}
+
+Decision Engine::Process(const Event& event) { return Process(event, classifier_->Classify(PromptContextOf(event))); }
+
+Decision Engine::Process(const Event& event, const PromptClass& prompt_class) {
+  now_ms_ = std::max(now_ms_, event.ts_ms);
 
   auto [it, inserted] = index_.try_emplace(event.account_id, accounts_.size());
   if (inserted) {

@@ -94,12 +94,19 @@ struct EngineCounters {
   int64_t intel_matched_exchanges = 0;
 };
 
+// What the classifier sees of an event.
+PromptContext PromptContextOf(const Event& event);
+
 class Engine {
  public:
   static Result<std::unique_ptr<Engine>> Create(const EngineConfig& config);
 
   // Updates state with `event` and returns the decision for it.
   Decision Process(const Event& event);
+  // The same with the prompt already classified (PromptContextOf(event) run
+  // through a PromptClassifier elsewhere, e.g. by a scale-out stage-1 worker,
+  // src/stream/): the result equals Process(event) for that class.
+  Decision Process(const Event& event, const PromptClass& prompt_class);
 
   // Matches every later exchange against `intel` (nullptr: none).
   void SetIntel(std::shared_ptr<const IntelIndex> intel) { intel_ = std::move(intel); }

@@ -351,6 +351,10 @@ void DecisionService::PublishAccount(const AccountRecord& record) {
   table_.Publish(record.account_id, std::move(d));
 }
 
+void DecisionService::PublishExternal(std::string_view account_id, PublishedDecision decision) {
+  table_.Publish(account_id, std::make_shared<const PublishedDecision>(std::move(decision)));
+}
+
 void DecisionService::PublishAll() {
   for (const auto& row : engine_->AccountRows()) {
     const AccountRecord* record = engine_->Find(row.account_id);

@@ -142,6 +142,12 @@ class DecisionService {
   // The header GET /v1/authz reads the account from.
   std::string authz_account_header() const;
 
+  // A decision made elsewhere (the scale-out's DG_DECISIONS bucket, `serve
+  // --nats`, docs/scale-out.md), put into the decision table as the engine's
+  // own are: checks answer with it until it is replaced, by a newer one or by
+  // this instance's engine deciding the account from events posted here.
+  void PublishExternal(std::string_view account_id, PublishedDecision decision);
+
   // GET /v1/accounts/{id}.
   HttpAnswer GetAccount(std::string_view account_id);
   // GET /v1/campaigns.

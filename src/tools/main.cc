@@ -30,6 +30,7 @@
 #include "sim/sample_traffic.h"
 #include "sim/scenario.h"
 #include "tools/progress.h"
+#include "tools/stream_commands.h"
 
 namespace dg {
 namespace {
@@ -291,7 +292,7 @@ int RunIntelImportCommand(const std::string& bundle_path, const std::string& sta
 // gracefully (requests in flight answered, queued events processed, the log
 // closed), SIGHUP reloads the config.
 int RunServeCommand(const std::string& listen, const std::string& state_dir, const std::string& intel_key_file,
-                    const CommonFlags& flags) {
+                    const CommonFlags& flags, const std::vector<std::string>& nats) {
   auto address = ParseListenAddress(listen);
   if (!address.ok()) return Fail(kExitUsage, address.status().message());
   auto config = LoadConfig(flags);
@@ -323,6 +324,10 @@ int RunServeCommand(const std::string& listen, const std::string& state_dir, con
                  static_cast<long long>((*service)->replayed_events()), replay_s, address->host.c_str(),
                  (*server)->port());
   }
+  // Opt-in: decisions of the scale-out cluster (docs/scale-out.md).
+  std::atomic<bool> watch_stop{false};
+  std::thread watch;
+  if (!nats.empty()) watch = StartDecisionWatch(nats, flags.config_path, service->get(), &watch_stop);
   Status run_status;
   std::thread http([&] {
     run_status = (*server)->Run();
@@ -341,6 +346,8 @@ int RunServeCommand(const std::string& listen, const std::string& state_dir, con
   }
   (*server)->Stop();
   http.join();
+  watch_stop.store(true);
+  if (watch.joinable()) watch.join();
   service->reset();  // drains the engine queue
   if (!run_status.ok()) return Fail(kExitFailure, run_status.message());
   if (!flags.quiet) std::fprintf(stderr, "distillguard: stopped\n");
@@ -494,6 +501,12 @@ int main(int argc, char** argv) {
   serve->add_option("--key-file", serve_key_file, "The trust group's HMAC key for bundles imported into "
                                                   "STATE/intel/ (`intel import`; loaded at start and on reload)");
   serve->add_flag("--quiet", flags.quiet, "No start and stop messages");
+  std::vector<std::string> serve_nats;
+  serve->add_option("--nats", serve_nats, "Also enforce the decisions of a scale-out cluster: watch its "
+                                          "DG_DECISIONS bucket (NATS URLs; docs/scale-out.md)");
+
+  StreamCommands stream_commands;
+  AddStreamCommands(app, &stream_commands);
 
   ShipOptions ship_options;
   ShipFlags ship_flags;
@@ -524,6 +537,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "distillguard: %s (see --help)\n", e.what());
     return kExitUsage;
   }
+  if (auto code = RunStreamCommands(stream_commands)) return *code;
   if (scan->parsed()) return RunScanCommand(inputs, out_dir, flags);
   if (demo->parsed()) return RunDemoCommand(demo_out, seed, scale, flags);
   if (report->parsed()) {
@@ -536,7 +550,7 @@ int main(int argc, char** argv) {
   if (intel_import->parsed()) return RunIntelImportCommand(intel_bundle, intel_state);
   if (eval->parsed()) return RunEvalCommand(eval_options, eval_json);
   if (ship->parsed()) return RunShipCommand(ship_options, ship_flags);
-  if (serve->parsed()) return RunServeCommand(listen, state_dir, serve_key_file, flags);
+  if (serve->parsed()) return RunServeCommand(listen, state_dir, serve_key_file, flags, serve_nats);
   if (simulate->parsed()) return RunSimulateCommand(scenario_path, sim_out, sim_seed, corpora_dir, sim_quiet);
   return kExitUsage;
 }

@@ -1,0 +1,175 @@
+"""A NATS JetStream cluster and scale-out workers for end-to-end tests and
+benchmarks: every server on 127.0.0.1 with free ports, storage in a temp
+dir, killed at the end (also on failure: use `with Cluster(...)`)."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """`size` nats-server nodes with JetStream, routed to each other."""
+
+    def __init__(self, work, size=3):
+        self.work = work
+        self.size = size
+        self.client_ports = [free_port() for _ in range(size)]
+        self.cluster_ports = [free_port() for _ in range(size)]
+        self.monitor_ports = [free_port() for _ in range(size)]
+        self.procs = [None] * size
+        for i in range(size):
+            self.start(i)
+        self.wait_meta_leader()
+
+    @property
+    def urls(self):
+        return ",".join("nats://127.0.0.1:%d" % p for p in self.client_ports)
+
+    def args(self, i):
+        a = [NATS_SERVER, "-a", "127.0.0.1", "-p", str(self.client_ports[i]), "-m", str(self.monitor_ports[i]),
+             "-n", "n%d" % i, "-js", "-sd", os.path.join(self.work, "n%d" % i)]
+        if self.size > 1:
+            routes = ",".join("nats://127.0.0.1:%d" % p for j, p in enumerate(self.cluster_ports) if j != i)
+            a += ["--cluster_name", "dg", "--cluster", "nats://127.0.0.1:%d" % self.cluster_ports[i],
+                  "--routes", routes]
+        return a
+
+    def start(self, i):
+        log = open(os.path.join(self.work, "n%d.log" % i), "ab")
+        self.procs[i] = subprocess.Popen(self.args(i), stdout=log, stderr=log)
+
+    def kill(self, i):
+        self.procs[i].send_signal(signal.SIGKILL)
+        self.procs[i].wait()
+
+    def jsz(self, i):
+        with urllib.request.urlopen("http://127.0.0.1:%d/jsz" % self.monitor_ports[i], timeout=2) as r:
+            return json.load(r)
+
+    def stream_leader(self, stream):
+        """The index of the node leading `stream`'s replicas, or None."""
+        for i in range(self.size):
+            if self.procs[i] is None or self.procs[i].poll() is not None:
+                continue
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/jsz?streams=true" % self.monitor_ports[i],
+                                            timeout=2) as r:
+                    z = json.load(r)
+            except OSError:
+                continue
+            for account in z.get("account_details") or []:
+                for st in account.get("stream_detail") or []:
+                    leader = (st.get("cluster") or {}).get("leader")
+                    if st.get("name") == stream and leader:
+                        return int(leader[1:])
+        return None
+
+    def consumers(self):
+        """Every consumer's state, from the node that leads it."""
+        out = []
+        for i in range(self.size):
+            if self.procs[i] is None or self.procs[i].poll() is not None:
+                continue
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/jsz?consumers=true" % self.monitor_ports[i],
+                                            timeout=2) as r:
+                    z = json.load(r)
+            except OSError:
+                continue
+            for account in z.get("account_details") or []:
+                for st in account.get("stream_detail") or []:
+                    for c in st.get("consumer_detail") or []:
+                        if (c.get("cluster") or {}).get("leader") == "n%d" % i:
+                            out.append(c)
+        return out
+
+    def wait_meta_leader(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for i in range(self.size):
+                try:
+                    z = self.jsz(i)
+                    if self.size == 1 or z.get("meta_cluster", {}).get("leader"):
+                        return
+                except OSError:
+                    pass
+            time.sleep(0.2)
+        raise RuntimeError("no JetStream meta leader after %d s" % timeout)
+
+    def close(self):
+        for p in self.procs:
+            if p is not None and p.poll() is None:
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Workers:
+    """`count` `distillguard worker` processes sharing the partitions."""
+
+    def __init__(self, bin_path, work, urls, count, extra=()):
+        self.bin, self.work, self.urls, self.count, self.extra = bin_path, work, urls, count, list(extra)
+        self.procs = [None] * count
+        for i in range(count):
+            self.start(i)
+
+    def dump_path(self, i):
+        return os.path.join(self.work, "w%d.accounts.jsonl" % i)
+
+    def start(self, i):
+        log = open(os.path.join(self.work, "w%d.log" % i), "ab")
+        args = [self.bin, "worker", "--nats", self.urls, "--workers", str(self.count), "--worker-index", str(i),
+                "--dump-accounts", self.dump_path(i)] + self.extra
+        self.procs[i] = subprocess.Popen(args, stdout=log, stderr=log)
+
+    def kill(self, i):
+        self.procs[i].send_signal(signal.SIGKILL)
+        self.procs[i].wait()
+
+    def close(self):
+        for p in self.procs:
+            if p is not None and p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            if p is None:
+                continue
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def kv_dump(bin_path, urls, prefix=""):
+    r = subprocess.run([bin_path, "kv-dump", "--nats", urls, "--prefix", prefix], capture_output=True, timeout=60)
+    if r.returncode != 0:
+        return None
+    return [json.loads(l) for l in r.stdout.decode().splitlines() if l.strip()]
+
+
+def stage2_status(bin_path, urls):
+    items = kv_dump(bin_path, urls, "status.stage2")
+    return items[0]["value"] if items else None
