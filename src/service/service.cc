@@ -352,6 +352,8 @@ void DecisionService::PublishAccount(const AccountRecord& record) {
 }
 
 void DecisionService::PublishExternal(std::string_view account_id, PublishedDecision decision) {
+  // Every publisher builds the check answer (CheckJson serves it as is).
+  decision.check_json = BuildCheckJson(&decision, std::nullopt);
   table_.Publish(account_id, std::make_shared<const PublishedDecision>(std::move(decision)));
 }
 

@@ -78,6 +78,24 @@ std::string CheckAction(DecisionService& s, const std::string& account) {
   return std::string(Parse(parser, a.body)["action"].get_string().value());
 }
 
+TEST(DecisionServiceTest, ExternalDecisionsAnswerChecks) {
+  // A gateway-facing instance of a cluster (serve --nats) publishes what the
+  // cluster decided; a check must answer it like one of its own.
+  auto s = OpenService("");
+  PublishedDecision d;
+  d.action = Action::kBlock;
+  d.score = 0.97;
+  d.campaign = "C0001";
+  d.exchanges = 12;
+  s->PublishExternal("remote-attacker", d);
+  const HttpAnswer a = s->Check(R"({"account_id":"remote-attacker"})", "application/json");
+  ASSERT_EQ(a.status, 200);
+  simdjson::dom::parser parser;
+  const auto doc = Parse(parser, a.body);
+  EXPECT_EQ(std::string(doc["action"].get_string().value()), "block");
+  EXPECT_EQ(std::string(doc["campaign"].get_string().value()), "C0001");
+}
+
 TEST(DecisionServiceTest, AcceptsAndRejectsLinesLikeTheIngestDecoder) {
   auto s = OpenService("");
   ASSERT_NE(s, nullptr);
