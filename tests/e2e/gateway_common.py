@@ -11,6 +11,9 @@ import threading
 import time
 
 from harness import BIN, SRC, WORK, check, run
+from serve_harness import Server
+
+READ, WRITE = "gw-read-secret", "gw-write-secret"
 
 
 class StubModelApi:
@@ -264,3 +267,27 @@ def drive(srv, client, stub, events_log, preload, live, labels, attack, read, wr
           "log line shape: %s" % str(first)[:300])
 
 
+
+
+class GatewayTest:
+    """What both gateway tests start from: tokens, a service config, the
+    simulated traffic split into the history posted directly (`preload`)
+    and the live part sent through the gateway (the campaign's first
+    `via_campaign` exchanges, the last `via_benign` benign ones), and the
+    service itself."""
+
+    def __init__(self, work, via_campaign, via_benign):
+        self.token_file = os.path.join(work, "write.token")
+        with open(self.token_file, "w") as f:
+            f.write(WRITE + "\n")
+        config = os.path.join(work, "config.toml")
+        with open(config, "w") as f:
+            # Directives for allowed accounts, to see them arrive at the model API.
+            f.write('[service]\nread_tokens = ["%s"]\nfsync = false\nauthz_directives_allow = "max-tokens=32768"\n'
+                    % READ)
+        events, self.labels = simulate_ending_now("naive_hydra", work)
+        self.attack = {a for a, l in self.labels.items() if l["label"] == "attack"}
+        benign = [e for e in events if e["account_id"] not in self.attack]
+        self.hydra_events = [e for e in events if e["account_id"] in self.attack][:via_campaign]
+        self.preload, self.benign_tail = benign[:-via_benign], benign[-via_benign:]
+        self.srv = Server(state=os.path.join(work, "state"), config=config, env={"DG_WRITE_TOKENS": WRITE})

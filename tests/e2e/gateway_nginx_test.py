@@ -19,7 +19,8 @@ import time
 
 from harness import *
 from serve_harness import Server, free_port
-from gateway_common import StubModelApi, simulate_ending_now, api_request, Client, drive, start_ship
+import gateway_common
+from gateway_common import GatewayTest, StubModelApi, api_request, Client, drive, start_ship
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 if NGINX is None:
@@ -27,27 +28,16 @@ if NGINX is None:
     sys.exit(77)
 
 d = fresh_workdir()
-READ, WRITE = "gw-read-secret", "gw-write-secret"
-token_file = os.path.join(d, "write.token")
-with open(token_file, "w") as f:
-    f.write(WRITE + "\n")
-config = os.path.join(d, "config.toml")
-with open(config, "w") as f:
-    # Directives for allowed accounts, to see them arrive at the model API.
-    f.write('[service]\nread_tokens = ["%s"]\nfsync = false\nauthz_directives_allow = "max-tokens=32768"\n' % READ)
-
 HYDRA_VIA_NGINX = 1200   # the campaign's first exchanges, sent through nginx
 BENIGN_VIA_NGINX = 300   # benign exchanges of the last hours, sent through nginx
 
-events, labels = simulate_ending_now("naive_hydra", d)
-attack = {a for a, l in labels.items() if l["label"] == "attack"}
-benign_events = [e for e in events if e["account_id"] not in attack]
-hydra_events = [e for e in events if e["account_id"] in attack][:HYDRA_VIA_NGINX]
-preload, benign_tail = benign_events[:-BENIGN_VIA_NGINX], benign_events[-BENIGN_VIA_NGINX:]
+setup = GatewayTest(d, HYDRA_VIA_NGINX, BENIGN_VIA_NGINX)
+READ, WRITE, token_file, srv = gateway_common.READ, gateway_common.WRITE, setup.token_file, setup.srv
+labels, attack = setup.labels, setup.attack
+hydra_events, preload, benign_tail = setup.hydra_events, setup.preload, setup.benign_tail
 
 # The shipped config, rendered with this test's ports and paths.
 stub_port, nginx_port = free_port(), free_port()
-srv = Server(state=os.path.join(d, "state"), config=config, env={"DG_WRITE_TOKENS": WRITE})
 logs = os.path.join(d, "logs")
 os.makedirs(logs)
 with open(os.path.join(SRC, "deploy", "nginx", "distillguard.conf")) as f:
