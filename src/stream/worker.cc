@@ -673,6 +673,27 @@ class Stage2 {
 
 }  // namespace
 
+// Runs a stage again after a NATS error (see RunWorker), pausing between
+// runs, until it ends otherwise or `stop` is set.
+template <typename RunFn>
+Status RunRestarting(const RunFn& run, const std::atomic<bool>& stop, WorkerStats* stats) {
+  constexpr int64_t kFirstPauseMs = 200;
+  constexpr int64_t kMaxPauseMs = 5000;
+  int64_t pause_ms = kFirstPauseMs;
+  while (true) {
+    const auto started = std::chrono::steady_clock::now();
+    Status s = run();
+    if (s.ok() || s.code() != StatusCode::kIoError || stop.load()) return s;
+    stats->restarts.fetch_add(1);
+    // A run that got going before failing starts the next one quickly.
+    if (std::chrono::steady_clock::now() - started > std::chrono::milliseconds(kMaxPauseMs)) pause_ms = kFirstPauseMs;
+    for (int64_t waited = 0; waited < pause_ms && !stop.load(); waited += 20) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    pause_ms = std::min(kMaxPauseMs, pause_ms * 2);
+  }
+}
+
 Status RunWorker(const WorkerOptions& in, std::atomic<bool>* stop, WorkerStats* stats_out) {
   WorkerStats local_stats;
   WorkerStats* stats = stats_out != nullptr ? stats_out : &local_stats;
@@ -695,15 +716,13 @@ Status RunWorker(const WorkerOptions& in, std::atomic<bool>* stop, WorkerStats* 
   std::thread t1, t2;
   if (options.stage1) {
     t1 = std::thread([&] {
-      Stage1 stage(options, &local_stop, stats);
-      stage1_status = stage.Run();
+      stage1_status = RunRestarting([&] { return Stage1(options, &local_stop, stats).Run(); }, local_stop, stats);
       if (!stage1_status.ok()) failed.store(true);
     });
   }
   if (options.stage2) {
     t2 = std::thread([&] {
-      Stage2 stage(options, &local_stop, stats);
-      stage2_status = stage.Run();
+      stage2_status = RunRestarting([&] { return Stage2(options, &local_stop, stats).Run(); }, local_stop, stats);
       if (!stage2_status.ok()) failed.store(true);
     });
   }

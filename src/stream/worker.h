@@ -58,10 +58,15 @@ struct WorkerStats {
       0};                              // of which JetStream had delivered before (a worker died or timed out)
   std::atomic<uint64_t> terms{0};      // times this worker became stage-2 leader
   std::atomic<uint64_t> stepdowns{0};  // stuck partition consumers asked to change leader
+  std::atomic<uint64_t> restarts{0};   // stage runs ended by a NATS error and started again
 };
 
 // Runs until *stop is set (Ok) or a stage fails (its error). Losing the
-// stage-2 lease is not a failure: the worker competes for it again.
+// stage-2 lease is not a failure: the worker competes for it again. Nor is a
+// NATS error (IoError: a node restarting, a leader election, a request
+// timing out): that stage starts again after a pause (stage 1 resumes from
+// its durable consumers, stage 2 replays), counted in `restarts`. Other
+// errors (a cluster that contradicts the configuration) end the worker.
 // `stats` (may be null) is updated as it goes.
 Status RunWorker(const WorkerOptions& options, std::atomic<bool>* stop, WorkerStats* stats = nullptr);
 

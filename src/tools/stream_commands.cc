@@ -126,11 +126,12 @@ int RunWorkerCommand(const StreamCommands& c) {
   if (!c.quiet) {
     std::fprintf(stderr,
                  "distillguard: worker stopped: classified %llu events (%llu redelivered), stage-2 leader "
-                 "%llu times, %llu consumer stepdowns\n",
+                 "%llu times, %llu consumer stepdowns, %llu stage restarts after NATS errors\n",
                  static_cast<unsigned long long>(stats.classified.load()),
                  static_cast<unsigned long long>(stats.redelivered.load()),
                  static_cast<unsigned long long>(stats.terms.load()),
-                 static_cast<unsigned long long>(stats.stepdowns.load()));
+                 static_cast<unsigned long long>(stats.stepdowns.load()),
+                 static_cast<unsigned long long>(stats.restarts.load()));
   }
   return kExitOk;
 }
