@@ -30,27 +30,15 @@
 #include <thread>
 #include <vector>
 
+#include "loopback_client.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "serve_ingest: %s\n", what.c_str());
-  std::exit(1);
-}
+[[noreturn]] void Die(const std::string& what) { dg::bench::Die("serve_ingest", what); }
 
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) Die("socket");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) != 0) Die("connect");
-  const int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  return fd;
-}
+int Connect(int port) { return dg::bench::ConnectLoopback("serve_ingest", port); }
 
 void SendAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -69,12 +57,10 @@ int ReadAnswer(int fd, std::string* buffer, std::string* body) {
     if (n <= 0) Die("connection closed before the answer");
     buffer->append(chunk, static_cast<size_t>(n));
   }
-  std::string head = buffer->substr(0, header_end);
-  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const int status = std::atoi(head.c_str() + head.find(' ') + 1);
-  const size_t cl = head.find("content-length:");
-  if (cl == std::string::npos) Die("answer without Content-Length");
-  const size_t length = std::strtoul(head.c_str() + cl + 15, nullptr, 10);
+  const dg::bench::AnswerHead head = dg::bench::ParseAnswerHead(std::string_view(*buffer).substr(0, header_end));
+  if (head.content_length < 0) Die("answer without Content-Length");
+  const int status = head.status;
+  const auto length = static_cast<size_t>(head.content_length);
   while (buffer->size() < header_end + 4 + length) {
     const ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
     if (n <= 0) Die("connection closed in the answer's body");

@@ -13,6 +13,11 @@
 namespace dg {
 namespace {
 
+// More threads than this is a typo, not a deployment.
+constexpr size_t kMaxServiceThreads = 1024;
+// CPU_SETSIZE on Linux.
+constexpr int64_t kMaxCpuId = 1024;
+
 using Setter = std::function<Status(const toml::node&)>;
 
 Status TypeError(const std::string& key, const char* want) {
@@ -80,6 +85,22 @@ Setter Strings(const std::string& key, std::vector<std::string>* out) {
         return TypeError(key, "an array of non-empty strings");
       }
       values.push_back(*element.value<std::string>());
+    }
+    *out = std::move(values);
+    return Status::Ok();
+  };
+}
+
+Setter Cpus(const std::string& key, std::vector<int>* out) {
+  return [key, out](const toml::node& n) {
+    const toml::array* array = n.as_array();
+    if (array == nullptr) return TypeError(key, "an array of CPU ids");
+    std::vector<int> values;
+    for (const auto& element : *array) {
+      if (!element.is_integer() || *element.value<int64_t>() < 0 || *element.value<int64_t>() >= kMaxCpuId) {
+        return TypeError(key, "an array of CPU ids (integers from 0)");
+      }
+      values.push_back(static_cast<int>(*element.value<int64_t>()));
     }
     *out = std::move(values);
     return Status::Ok();
@@ -172,6 +193,10 @@ std::map<std::string, std::map<std::string, Setter>> Schema(EngineConfig* c) {
         {"write_timeout_ms", Int("service.write_timeout_ms", &s.write_timeout_ms)},
         {"idle_timeout_ms", Int("service.idle_timeout_ms", &s.idle_timeout_ms)},
         {"threads", Size("service.threads", &s.threads)},
+        {"io_threads", Size("service.io_threads", &s.io_threads)},
+        {"max_connections", Size("service.max_connections", &s.max_connections)},
+        {"io_cpus", Cpus("service.io_cpus", &s.io_cpus)},
+        {"background_cpus", Cpus("service.background_cpus", &s.background_cpus)},
         {"keep_alive_max_requests", Size("service.keep_alive_max_requests", &s.keep_alive_max_requests)},
         {"max_queue_events", Size("service.max_queue_events", &s.max_queue_events)},
         {"max_errors", Size("service.max_errors", &s.max_errors)},
@@ -241,6 +266,13 @@ Status EngineConfig::Validate() const {
   for (int64_t timeout_ms : {service.read_timeout_ms, service.write_timeout_ms, service.idle_timeout_ms}) {
     if (timeout_ms < 1) return Status::InvalidArgument("service timeouts must be >= 1 ms");
   }
+  if (service.io_threads < 1 || service.io_threads > kMaxServiceThreads) {
+    return Status::InvalidArgument("service.io_threads must be in [1, " + std::to_string(kMaxServiceThreads) + "]");
+  }
+  if (service.threads < 1 || service.threads > kMaxServiceThreads) {
+    return Status::InvalidArgument("service.threads must be in [1, " + std::to_string(kMaxServiceThreads) + "]");
+  }
+  if (service.max_connections < 1) return Status::InvalidArgument("service.max_connections must be >= 1");
   if (service.background_nice < 0 || service.background_nice > 19) {
     return Status::InvalidArgument("service.background_nice must be in [0, 19]");
   }

@@ -33,7 +33,14 @@ struct ServiceOptions {
   int64_t read_timeout_ms = 5000;            // a client silent this long mid-request is dropped
   int64_t write_timeout_ms = 5000;           // a client not reading its answer this long is dropped
   int64_t idle_timeout_ms = 5000;            // idle keep-alive connections are closed after this
-  size_t threads = 64;                       // HTTP worker threads = most concurrent connections served
+  size_t io_threads = 1;                     // event loops: read requests, answer checks, write answers
+  size_t threads = 16;                       // workers for the routes that wait (events, reads, overrides)
+  size_t max_connections = 4096;             // open connections; one more is answered 503 and closed
+  // CPU affinity (ids as in /proc/cpuinfo; empty: wherever the OS puts
+  // them). Keeping the event loops and the ingest/engine threads on
+  // different cores stops a batch being processed from delaying a check.
+  std::vector<int> io_cpus;
+  std::vector<int> background_cpus;
   size_t keep_alive_max_requests = 1'000'000;  // requests per connection before it is closed
   size_t max_queue_events = size_t{1} << 20;   // accepted events waiting for the engine; posts wait beyond
   size_t max_errors = 1000;                  // per-line errors listed in one /v1/events answer

@@ -1,14 +1,21 @@
-// HttpServer: puts a DecisionService on the network (HTTP/1.1, cpp-httplib).
+// HttpServer: puts a DecisionService on the network (HTTP/1.1 over epoll).
 //
-// Service stage, outermost: routes, authorisation (401 without a valid
-// token, 403 with a read token on a write endpoint), limits (body size,
-// per-connection read/write/idle timeouts) and JSON error bodies for every
-// 4xx/5xx, including the ones the library answers itself (bad request line,
-// oversized header line, 413). docs/service.md lists the routes.
+// Service stage, outermost: connections, request framing (service/
+// http_parser.h), routes, authorisation (401 without a valid token, 403 with
+// a read token on a write endpoint), limits (head and body size,
+// per-connection read/write/idle timeouts, connection count) and a JSON error
+// body for every 4xx/5xx. docs/service.md lists the routes.
 //
-// Threading: cpp-httplib serves each connection on one thread of a fixed
-// pool (ServiceOptions::threads); connections beyond that wait for a free
-// thread. Handlers call the DecisionService, which is thread-safe.
+// Threading: `service.io_threads` event loops share the listening socket
+// (EPOLLEXCLUSIVE); each owns the connections it accepted, reads and parses
+// their requests and writes their answers. The routes a gateway calls per
+// request (/v1/check, /v1/authz, /healthz) never wait, so a loop answers
+// them itself: no thread hand-off and one write per answer. Routes that wait
+// (for the log commit, the engine or a lock: /v1/events, account and
+// campaign reads, overrides, reload, metrics) go to a pool of
+// `service.threads` workers; the connection pauses (its later pipelined
+// requests wait) until the worker hands the answer back to the loop, which
+// writes it. Handlers call the DecisionService, which is thread-safe.
 //
 // Thread-safety: Run() blocks on one thread; Stop() may be called from any
 // other (e.g. a signal-handling thread) and makes Run() return once the
@@ -22,10 +29,6 @@
 
 #include "common/status.h"
 #include "service/service.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace dg {
 
@@ -46,18 +49,16 @@ class HttpServer {
   static Result<std::unique_ptr<HttpServer>> Bind(DecisionService* service, const ListenAddress& address);
   ~HttpServer();
 
-  int port() const { return port_; }
+  int port() const;
   // Serves until Stop(). IoError if the server failed.
   Status Run();
   void Stop();
 
- private:
-  HttpServer(DecisionService* service);
-  void InstallRoutes();
+  struct Impl;
 
-  DecisionService* service_;
-  std::unique_ptr<httplib::Server> server_;
-  int port_ = 0;
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace dg

@@ -15,6 +15,7 @@
 #include <future>
 
 #include "common/json_writer.h"
+#include "common/thread_util.h"
 #include "common/time_util.h"
 #include "ingest/decoder.h"
 #include "intel/bundle.h"
@@ -229,6 +230,8 @@ DecisionService::DecisionService(ServeOptions options) : options_(std::move(opti
 
 Result<std::unique_ptr<DecisionService>> DecisionService::Open(ServeOptions options) {
   DG_RETURN_IF_ERROR(options.config.Validate());
+  DG_RETURN_IF_ERROR(CheckCpus(options.config.service.background_cpus, "service.background_cpus"));
+  DG_RETURN_IF_ERROR(CheckCpus(options.config.service.io_cpus, "service.io_cpus"));
   std::unique_ptr<DecisionService> s(new DecisionService(std::move(options)));
   auto log = EventLog::Open(s->options_.state_dir, s->config_.service.fsync);
   if (!log.ok()) return log.status();
@@ -372,6 +375,8 @@ void DecisionService::PublishCounters() {
 }
 
 void DecisionService::IngestLoop() {
+  NameThisThread("dg-ingest");
+  (void)PinThisThread(options_.config.service.background_cpus);  // checked in Open
   LowerThisThreadsPriority(options_.config.service);
   while (true) {
     IngestJob* job = nullptr;
@@ -387,6 +392,8 @@ void DecisionService::IngestLoop() {
 }
 
 void DecisionService::EngineLoop() {
+  NameThisThread("dg-engine");
+  (void)PinThisThread(options_.config.service.background_cpus);  // checked in Open
   LowerThisThreadsPriority(options_.config.service);
   std::deque<Item> batch;
   // Campaign rows may be costly to build: count them at most this often.
