@@ -14,14 +14,19 @@
 # check as soon as the answer arrives: the server's saturation throughput,
 # where latency is mostly queueing); N@D paces each connection to wait D ms
 # after each answer (bench/check.lua, DG_CHECK_DELAY_MS), a gateway's load of
-# about N * 1000 / (D + latency) checks/s.
+# about N * 1000 / (D + latency) checks/s. N~R runs build/bench/serve_check
+# instead: open loop, R checks/s at fixed intervals over a pool of N
+# connections, each check's latency counted from when it was due (a gateway's
+# load, whatever the service's speed; the rows to read against the target).
 #
 # DG_BENCH_NICE=-10 runs the server and wrk at that niceness (needs root): on
 # a machine shared with other work it measures the service rather than the
 # scheduler's queue. The ingestion driver stays at the default niceness (in
 # production the gateway is another machine). docs/benchmarks.md says which.
 # DG_BENCH_CONFIG=FILE starts the server with that config (e.g. another
-# service.background_policy).
+# service.background_policy, or service.io_cpus / background_cpus).
+# DG_BENCH_CHECK_CPUS / DG_BENCH_INGEST_CPUS (taskset lists) pin the check load
+# generator (wrk or serve_check) and the ingestion driver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-15}"
@@ -30,8 +35,13 @@ conns="${3:-1 8 32 64}"
 work="${4:-build/bench_serve}"
 bin=build/distillguard
 ingest=build/bench/serve_ingest
-[ -x "$ingest" ] || { echo "$ingest missing (cmake --build build --target serve_ingest)" >&2; exit 2; }
+checker=build/bench/serve_check
+for b in "$ingest" "$checker"; do
+  [ -x "$b" ] || { echo "$b missing (cmake --build build --target serve_ingest serve_check)" >&2; exit 2; }
+done
 n="nice -n ${DG_BENCH_NICE:-0}"
+pin_check=${DG_BENCH_CHECK_CPUS:+taskset -c $DG_BENCH_CHECK_CPUS}
+pin_ingest=${DG_BENCH_INGEST_CPUS:+taskset -c $DG_BENCH_INGEST_CPUS}
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install wrk)" >&2; exit 2; }
 rm -rf "$work"
 mkdir -p "$work"
@@ -64,21 +74,29 @@ echo "| connections | ingest target (events/s) | checks/s | p50 | p99 | p99.9 | 
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 status=0
 run() {
-  local c=${1%@*} rate=$2 delay=0
+  local c=${1%[@~]*} rate=$2 delay=0 open_rate=0
   [[ $1 == *@* ]] && delay=${1#*@}
+  [[ $1 == *~* ]] && open_rate=${1#*~}
   local ing="{}"
   if [ "$rate" -gt 0 ]; then
-    "$ingest" "$port" "$events" "$rate" "$((secs + 2))" 1000 >"$work/ingest_$1.json" &
+    $pin_ingest "$ingest" "$port" "$events" "$rate" "$((secs + 2))" 1000 >"$work/ingest_$1.json" &
     local ipid=$!
     sleep 1
   fi
   local p0 t0 p1 t1
   p0=$(processed); t0=$(date +%s.%N)
-  DG_CHECK_DELAY_MS=$delay $n wrk -t1 -c"$c" -d"${secs}s" -s bench/check.lua "http://127.0.0.1:$port/v1/check" -- "$work/accounts.txt" \
-    | tail -1 >"$work/wrk_${1}_${rate}.json"
+  if [ "$open_rate" != 0 ]; then
+    $n $pin_check "$checker" "$port" "$work/accounts.txt" "$open_rate" "$secs" "$c" >"$work/wrk_${1}_${rate}.json"
+  else
+    DG_CHECK_DELAY_MS=$delay $n $pin_check wrk -t1 -c"$c" -d"${secs}s" -s bench/check.lua \
+      "http://127.0.0.1:$port/v1/check" -- "$work/accounts.txt" | tail -1 >"$work/wrk_${1}_${rate}.json"
+  fi
   p1=$(processed); t1=$(date +%s.%N)
   if [ "$rate" -gt 0 ]; then wait "$ipid"; ing=$(cat "$work/ingest_$1.json"); fi
-  python3 - "$c$([ "$delay" = 0 ] || echo " (paced ${delay} ms)")" "$rate" "$(cat "$work/wrk_${1}_${rate}.json")" "$ing" "$p0" "$p1" "$t0" "$t1" <<'PY' || status=1
+  local label="$c"
+  [ "$delay" = 0 ] || label="$c (paced ${delay} ms)"
+  [ "$open_rate" = 0 ] || label="$c, open loop at $open_rate/s"
+  python3 - "$label" "$rate" "$(cat "$work/wrk_${1}_${rate}.json")" "$ing" "$p0" "$p1" "$t0" "$t1" <<'PY' || status=1
 import json, sys
 c, target, w, i = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
 done = (float(sys.argv[6]) - float(sys.argv[5])) / (float(sys.argv[8]) - float(sys.argv[7]))

@@ -36,6 +36,9 @@ constexpr int64_t kSweepIntervalMs = 50;
 // Pipelined answers the client has not read yet: parsing pauses beyond this.
 constexpr size_t kMaxPendingOutputBytes = size_t{4} << 20;
 constexpr int kMaxAcceptsPerWake = 64;
+// Bodies above this are handed to a worker by moving the buffer (below the
+// small-string size a move copies, and the view would dangle).
+constexpr size_t kMinMoveBytes = 4096;
 // After EMFILE the listening socket is left alone this long (it would stay
 // readable and spin the loop).
 constexpr int64_t kAcceptPauseMs = 100;
@@ -336,7 +339,9 @@ struct Job {
   RouteId route = RouteId::kHealthz;
   bool head_only = false;
   bool keep_alive = true;
-  std::string authorization, content_type, body, id;
+  std::string authorization, content_type, id;
+  std::string buffer;     // owns the body: the connection's input or a copy
+  std::string_view body;  // into `buffer`
   std::chrono::steady_clock::time_point start;
   HttpAnswer answer;
 };
@@ -578,6 +583,13 @@ void HttpServer::Impl::Process(Loop* loop, Connection* c) {
     if (c->phase == Phase::kBody) {
       consumed = c->head_bytes + c->head.content_length;
       if (in.size() < consumed) {
+        // A body that is really arriving gets its whole buffer at once
+        // instead of doubling (and copying) its way up; a client that only
+        // announced a large Content-Length gets nothing reserved.
+        if (in.size() >= kReadChunkBytes && c->in.capacity() < consumed) {
+          c->in.reserve(consumed);
+          c->head_base = nullptr;  // the buffer moved: views are parsed again
+        }
         if (c->head.expect_continue && !c->continue_sent) {
           c->continue_sent = true;
           c->out.append("HTTP/1.1 100 Continue\r\n\r\n");
@@ -661,9 +673,23 @@ void HttpServer::Impl::Dispatch(Loop* loop, Connection* c, std::string_view body
   job->keep_alive = keep_alive;
   job->authorization = h.Header("Authorization");
   job->content_type = h.Header("Content-Type");
-  job->body = body;
   if (id) job->id = std::move(*id);
   job->start = std::chrono::steady_clock::now();
+  if (c->phase == Connection::Phase::kBody && consumed == c->in.size() && body.size() > kMinMoveBytes) {
+    // The body is the whole input (the usual event batch): hand the buffer
+    // over instead of copying megabytes. A moved heap buffer keeps its
+    // address, so `body` stays valid.
+    job->buffer = std::move(c->in);
+    job->body = body;
+    c->in = std::string();
+    consumed = 0;
+  } else if (c->phase == Connection::Phase::kChunked) {
+    job->buffer = std::move(c->chunked.body());
+    job->body = job->buffer;
+  } else {
+    job->buffer.assign(body);
+    job->body = job->buffer;
+  }
   finish();
   c->phase = Connection::Phase::kBusy;
   SetInterest(loop, c, 0);
@@ -676,8 +702,8 @@ void HttpServer::Impl::Dispatch(Loop* loop, Connection* c, std::string_view body
     in.id = owned->id;
     owned->answer = Serve(service, owned->route, in);
     service->ObserveLatency(SpecOf(owned->route).metric, MicrosSince(owned->start));
-    owned->body.clear();
-    owned->body.shrink_to_fit();
+    owned->body = {};
+    std::string().swap(owned->buffer);
     {
       std::lock_guard lock(loop->done_mu);
       loop->done.push_back(std::move(owned));
