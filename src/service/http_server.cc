@@ -833,7 +833,12 @@ void HttpServer::Impl::BeginStop(Loop* loop) {
   for (auto& [fd, owned] : loop->connections) {
     Connection* c = owned.get();
     if (c->dead || c->phase == Phase::kBusy) continue;
-    if (c->phase == Phase::kHead && c->in.empty() && c->out_pos >= c->out.size()) Close(loop, c);
+    const bool flushed = c->out_pos >= c->out.size();
+    // Idle, or its last answer written: a stopping server does not wait for
+    // the client to close (or the read timeout) before it goes.
+    if (flushed && ((c->phase == Phase::kHead && c->in.empty()) || (c->phase == Phase::kDraining && c->write_shut))) {
+      Close(loop, c);
+    }
   }
 }
 
