@@ -105,6 +105,10 @@ HeadParse ParseRequestHead(std::string_view buffer, const HttpLimits& limits, Re
     *scanned = buffer.size();
     const size_t line_end = buffer.find(kCrlf);
     if (line_end == std::string_view::npos) return CheckPartialRequestLine(buffer, limits);
+    // The request line is there: refuse it now if it cannot be one.
+    if (HeadParse p = CheckPartialRequestLine(buffer.substr(0, line_end), limits); p.outcome == ParseOutcome::kError) {
+      return p;
+    }
     if (buffer.size() > limits.max_head_bytes) return Error(431, "request headers too large");
     return {};
   }
