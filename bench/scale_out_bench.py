@@ -10,7 +10,7 @@ JetStream cluster (replicas 3) on 127.0.0.1 and 1, 2, 3 workers.
   changed being seen by a watcher of DG_DECISIONS, p50 / p99.
 
 usage: scale_out_bench.py BUILD/distillguard SOURCE_DIR WORK_DIR [REPEATS]"""
-import json, os, shutil, subprocess, sys, time, urllib.request
+import json, os, shutil, subprocess, sys, time
 
 BIN, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 REPEATS = int(sys.argv[4]) if len(sys.argv) > 4 else 3
@@ -29,28 +29,13 @@ with open(events, "wb") as out:
 total = sum(1 for _ in open(events, "rb"))
 
 
-def stream_messages(cluster, name):
-    for i in range(cluster.size):
-        try:
-            with urllib.request.urlopen("http://127.0.0.1:%d/jsz?streams=true" % cluster.monitor_ports[i],
-                                        timeout=2) as r:
-                z = json.load(r)
-        except OSError:
-            continue
-        for account in z.get("account_details") or []:
-            for st in account.get("stream_detail") or []:
-                if st.get("name") == name and (st.get("cluster") or {}).get("leader") == "n%d" % i:
-                    return st["state"]["messages"]
-    return None
-
-
 def drain(workers, stage2):
     d = os.path.join(WORK, "drain-%d-%s" % (workers, stage2))
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     with nh.Cluster(d, 3) as cluster:
         subprocess.run([BIN, "publish", "--nats", cluster.urls, "--replicas", "3", "--quiet", events], check=True)
-        target = stream_messages(cluster, "DG_EVENTS")
+        target = cluster.stream_messages("DG_EVENTS")
         extra = ["--replicas", "3", "--quiet"] + ([] if stage2 else ["--no-stage2"])
         with nh.Workers(BIN, d, cluster.urls, workers, extra):
             t0 = None
@@ -61,7 +46,7 @@ def drain(workers, stage2):
                     s = nh.stage2_status(BIN, cluster.urls)
                     done = s["applied_seq"] if s else None
                 else:
-                    done = stream_messages(cluster, "DG_CLASSIFIED")
+                    done = cluster.stream_messages("DG_CLASSIFIED")
                 now = time.time()
                 if done is not None and t0 is None:
                     t0, start_count = now, done
@@ -79,7 +64,7 @@ def takeover():
     os.makedirs(d)
     with nh.Cluster(d, 3) as cluster:
         subprocess.run([BIN, "publish", "--nats", cluster.urls, "--replicas", "3", "--quiet", events], check=True)
-        target = stream_messages(cluster, "DG_EVENTS")
+        target = cluster.stream_messages("DG_EVENTS")
         with nh.Workers(BIN, d, cluster.urls, 3, ["--replicas", "3", "--quiet"]) as workers:
             while True:
                 s = nh.stage2_status(BIN, cluster.urls)

@@ -58,42 +58,41 @@ class Cluster:
         with urllib.request.urlopen("http://127.0.0.1:%d/jsz" % self.monitor_ports[i], timeout=2) as r:
             return json.load(r)
 
-    def stream_leader(self, stream):
-        """The index of the node leading `stream`'s replicas, or None."""
+    def stream_details(self, what="streams"):
+        """(node index, stream detail) for every stream each live node reports
+        in /jsz?<what>=true ("streams", or "consumers" for their consumers too)."""
         for i in range(self.size):
             if self.procs[i] is None or self.procs[i].poll() is not None:
                 continue
             try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/jsz?streams=true" % self.monitor_ports[i],
+                with urllib.request.urlopen("http://127.0.0.1:%d/jsz?%s=true" % (self.monitor_ports[i], what),
                                             timeout=2) as r:
                     z = json.load(r)
             except OSError:
                 continue
             for account in z.get("account_details") or []:
                 for st in account.get("stream_detail") or []:
-                    leader = (st.get("cluster") or {}).get("leader")
-                    if st.get("name") == stream and leader:
-                        return int(leader[1:])
+                    yield i, st
+
+    def stream_leader(self, stream):
+        """The index of the node leading `stream`'s replicas, or None."""
+        for _, st in self.stream_details():
+            leader = (st.get("cluster") or {}).get("leader")
+            if st.get("name") == stream and leader:
+                return int(leader[1:])
+        return None
+
+    def stream_messages(self, stream):
+        """Messages in `stream` as its leader reports them, or None."""
+        for i, st in self.stream_details():
+            if st.get("name") == stream and (st.get("cluster") or {}).get("leader") == "n%d" % i:
+                return st["state"]["messages"]
         return None
 
     def consumers(self):
         """Every consumer's state, from the node that leads it."""
-        out = []
-        for i in range(self.size):
-            if self.procs[i] is None or self.procs[i].poll() is not None:
-                continue
-            try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/jsz?consumers=true" % self.monitor_ports[i],
-                                            timeout=2) as r:
-                    z = json.load(r)
-            except OSError:
-                continue
-            for account in z.get("account_details") or []:
-                for st in account.get("stream_detail") or []:
-                    for c in st.get("consumer_detail") or []:
-                        if (c.get("cluster") or {}).get("leader") == "n%d" % i:
-                            out.append(c)
-        return out
+        return [c for i, st in self.stream_details("consumers") for c in st.get("consumer_detail") or []
+                if (c.get("cluster") or {}).get("leader") == "n%d" % i]
 
     def wait_meta_leader(self, timeout=60):
         deadline = time.time() + timeout
