@@ -70,8 +70,8 @@ for _ in range(600):
 PY
 
 processed() { curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "dg_events_processed_total" {print $2}'; }
-echo "| connections | ingest target (events/s) | checks/s | p50 | p99 | p99.9 | max | errors | events/s accepted | events/s processed | POST p99 |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| connections | ingest target (events/s) | checks/s | p50 | p99 | p99.9 | max | errors | events/s accepted | events/s processed | POST p99 | open loop: generator late p99 | open loop: from noticed p50 / p99 / p99.9 |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 status=0
 run() {
   local c=${1%[@~]*} rate=$2 delay=0 open_rate=0
@@ -101,10 +101,13 @@ import json, sys
 c, target, w, i = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
 done = (float(sys.argv[6]) - float(sys.argv[5])) / (float(sys.argv[8]) - float(sys.argv[7]))
 us = lambda v: "%.0f µs" % v if v < 1000 else "%.2f ms" % (v / 1000)
-print("| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s | %s |" % (
+print("| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |" % (
     c, target or "none", "{:,}".format(int(w["rps"])), us(w["p50_us"]), us(w["p99_us"]), us(w["p999_us"]),
     us(w["max_us"]), w["errors"] + w["non2xx"], "{:,}".format(i["events_per_s"]) if i else "-",
-    "{:,}".format(round(done)) if i else "-", ("%.0f ms" % i["post_p99_ms"]) if i else "-"))
+    "{:,}".format(round(done)) if i else "-", ("%.0f ms" % i["post_p99_ms"]) if i else "-",
+    us(w["late_p99_us"]) if "late_p99_us" in w else "-",
+    " / ".join(us(w[k]) for k in ("gateway_p50_us", "gateway_p99_us", "gateway_p999_us"))
+    if "gateway_p99_us" in w else "-"))
 if target and (i["events_per_s"] < 0.95 * target or done < 0.95 * target):
     print("  ^ ingestion below 95%% of the target (%s accepted, %.0f processed per s)" % (i["events_per_s"], done),
           file=sys.stderr)

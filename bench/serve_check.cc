@@ -15,6 +15,12 @@
 // should have been sent during it (no coordinated omission). One request at
 // a time per connection, as a gateway's connection pool does; when all
 // connections are busy the check waits, and that wait is in its latency.
+// Printed beside it, the two parts of that latency: how late the generator
+// noticed a check was due (late_*: its own delay, e.g. waiting for a CPU it
+// shares with the service, which a gateway on another machine does not
+// have), and the latency from then on (gateway_*: waiting for a free
+// connection, then the round trip; the service's part). p50_us..max_us are
+// from due.
 #include <sys/epoll.h>
 #include <time.h>
 
@@ -43,7 +49,8 @@ constexpr int64_t kMinSleepNs = 100'000;
 struct Conn {
   int fd = -1;
   bool busy = false;
-  Clock::time_point due;  // of the check in flight
+  Clock::time_point due;      // of the check in flight
+  Clock::time_point noticed;  // when the generator saw it was due
   std::string in;
 };
 
@@ -91,19 +98,34 @@ int main(int argc, char** argv) {
   };
   std::vector<uint32_t> latency_us;
   latency_us.reserve(total);
-  std::deque<Clock::time_point> waiting;  // due checks without a free connection
+  // Due -> noticed (the generator's own delay) and noticed -> answered (the
+  // service's part, connection wait included).
+  std::vector<uint32_t> late_us;
+  late_us.reserve(total);
+  std::vector<uint32_t> gateway_us;
+  gateway_us.reserve(total);
+  struct Due {
+    Clock::time_point due, noticed;
+  };
+  std::deque<Due> waiting;  // due checks without a free connection
   uint64_t next = 0, non2xx = 0;
   size_t which = 0;
   std::array<epoll_event, kMaxEvents> events{};
-  const auto send_on = [&](Conn* c, Clock::time_point due) {
+  const auto send_on = [&](Conn* c, const Due& d) {
     const std::string& r = requests[which++ % requests.size()];
     c->busy = true;
-    c->due = due;
+    c->due = d.due;
+    c->noticed = d.noticed;
     if (send(c->fd, r.data(), r.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(r.size())) Die(kTool, "send");
   };
   while (latency_us.size() < total) {
     const auto now = Clock::now();
-    while (next < total && due_of(next) <= now) waiting.push_back(due_of(next++));
+    while (next < total && due_of(next) <= now) {
+      const Clock::time_point due = due_of(next++);
+      waiting.push_back({due, now});
+      late_us.push_back(
+          static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - due).count()));
+    }
     while (!waiting.empty() && !idle.empty()) {
       Conn* c = idle.back();
       idle.pop_back();
@@ -135,8 +157,11 @@ int main(int argc, char** argv) {
       if (!c->busy) Die(kTool, "an answer nobody asked for");
       c->busy = false;
       if (head.status < 200 || head.status >= 300) ++non2xx;
+      const auto now_answered = Clock::now();
       latency_us.push_back(static_cast<uint32_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - c->due).count()));
+          std::chrono::duration_cast<std::chrono::microseconds>(now_answered - c->due).count()));
+      gateway_us.push_back(static_cast<uint32_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(now_answered - c->noticed).count()));
       if (!waiting.empty()) {
         send_on(c, waiting.front());
         waiting.pop_front();
@@ -147,14 +172,20 @@ int main(int argc, char** argv) {
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(latency_us.begin(), latency_us.end());
-  const auto pct = [&](double p) {
-    return latency_us[std::min(latency_us.size() - 1, static_cast<size_t>(static_cast<double>(latency_us.size()) * p))];
+  std::sort(late_us.begin(), late_us.end());
+  std::sort(gateway_us.begin(), gateway_us.end());
+  const auto pct_of = [](const std::vector<uint32_t>& v, double p) {
+    return v[std::min(v.size() - 1, static_cast<size_t>(static_cast<double>(v.size()) * p))];
   };
+  const auto pct = [&](double p) { return pct_of(latency_us, p); };
   std::printf(
       "{\"requests\": %zu, \"seconds\": %.2f, \"rps\": %.0f, \"p50_us\": %u, \"p99_us\": %u, \"p999_us\": %u, "
-      "\"max_us\": %u, \"errors\": 0, \"non2xx\": %llu}\n",
+      "\"max_us\": %u, \"errors\": 0, \"non2xx\": %llu, \"late_p50_us\": %u, \"late_p99_us\": %u, "
+      "\"gateway_p50_us\": %u, \"gateway_p99_us\": %u, \"gateway_p999_us\": %u}\n",
       latency_us.size(), elapsed, static_cast<double>(latency_us.size()) / elapsed, pct(0.5), pct(0.99), pct(0.999),
-      latency_us.back(), static_cast<unsigned long long>(non2xx));  // a connection error ends the run
+      latency_us.back(), static_cast<unsigned long long>(non2xx),  // a connection error ends the run
+      pct_of(late_us, 0.5), pct_of(late_us, 0.99), pct_of(gateway_us, 0.5), pct_of(gateway_us, 0.99),
+      pct_of(gateway_us, 0.999));
   for (const Conn& c : conns) close(c.fd);
   return 0;
 }
