@@ -148,7 +148,7 @@ TEST(HttpParserTest, IncrementalEqualsWholeOnDamagedHeads) {
   const std::string base =
       "POST /v1/check?x=1 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
       "Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n";
-  const std::string alphabet = std::string("\r\n :/?-aZ09\t\x00\xff", 18);
+  const std::string alphabet = std::string("\r\n :/?-aZ09\t\x00\xff", 14);
   for (int round = 0; round < 20000; ++round) {
     std::string text = base;
     const int edits = static_cast<int>(rng() % 4);

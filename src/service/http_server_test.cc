@@ -250,6 +250,27 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
   close(b);
 }
 
+TEST_F(HttpServerTest, SeveralLoopsShareTheListeningSocket) {
+  ServiceOptions o;
+  o.io_threads = 3;
+  o.threads = 2;
+  Start(o);
+  std::vector<int> fds;
+  for (int i = 0; i < 12; ++i) fds.push_back(Connect());
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < fds.size(); ++i) {
+      Send(fds[i], CheckRequest("acct" + std::to_string(i)) + "GET /v1/overrides HTTP/1.1\r\nHost: t\r\n\r\n");
+    }
+    for (const int fd : fds) {
+      const std::vector<std::string> a = Read(fd, 2);
+      ASSERT_EQ(a.size(), 2u);
+      EXPECT_TRUE(a[0].starts_with("200 {\"action\":")) << a[0];
+      EXPECT_TRUE(a[1].starts_with("200 ")) << a[1];
+    }
+  }
+  for (const int fd : fds) close(fd);
+}
+
 TEST_F(HttpServerTest, StopAnswersTheRequestInFlightAndReturns) {
   Start();
   const int fd = Connect();
