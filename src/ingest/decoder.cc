@@ -310,7 +310,10 @@ void ExpandHttpRequest(element body, const Given& given, Event* event, std::stri
 }  // namespace
 
 Status EventDecoder::Decode(std::string_view line, Event* event) {
-  *event = Event{};
+  // Reset, not `*event = Event{}`: the strings keep the buffers earlier lines
+  // grew, so a steady stream decodes without allocating.
+  event->Reset();
+  last_user_.clear();
   element doc;
   const auto error =
       parser_.parse(reinterpret_cast<const uint8_t*>(line.data()), line.size(), /*realloc_if_needed=*/false).get(doc);
@@ -322,7 +325,6 @@ Status EventDecoder::Decode(std::string_view line, Event* event) {
   bool has_ts = false;
   bool has_prompt = false;
   Given given;
-  std::string last_user;
   std::string_view http_request_text;
   element http_request_object;
   bool has_http_request_object = false;
@@ -366,7 +368,7 @@ Status EventDecoder::Decode(std::string_view line, Event* event) {
       DG_RETURN_IF_ERROR(GetString(value, "prompt", &event->prompt));
       has_prompt = true;
     } else if (key == "messages") {
-      DG_RETURN_IF_ERROR(DecodeMessages(value, event, &last_user));
+      DG_RETURN_IF_ERROR(DecodeMessages(value, event, &last_user_));
       given.messages = true;
     } else if (key == "conversation_id") {
       DG_RETURN_IF_ERROR(GetString(value, "conversation_id", &event->conversation_id));
@@ -407,7 +409,7 @@ Status EventDecoder::Decode(std::string_view line, Event* event) {
     given.system = !event->system.empty();
     given.prompt = has_prompt;
     if (has_http_request_object) {
-      ExpandHttpRequest(http_request_object, given, event, &last_user);
+      ExpandHttpRequest(http_request_object, given, event, &last_user_);
     } else {
       // The string points into parser_'s document, which stays valid: the
       // body goes through its own parser, padded as simdjson needs.
@@ -418,11 +420,12 @@ Status EventDecoder::Decode(std::string_view line, Event* event) {
               .parse(reinterpret_cast<const uint8_t*>(body_buffer_.data()), http_request_text.size(),
                      /*realloc_if_needed=*/false)
               .get(body) == simdjson::SUCCESS) {
-        ExpandHttpRequest(body, given, event, &last_user);
+        ExpandHttpRequest(body, given, event, &last_user_);
       }
     }
   }
-  if (!has_prompt && event->prompt.empty() && !last_user.empty()) event->prompt = std::move(last_user);
+  // A swap, not a copy: `prompt` is empty here, and last_user_ keeps its buffer for the next line.
+  if (!has_prompt && event->prompt.empty() && !last_user_.empty()) event->prompt.swap(last_user_);
   event->line_bytes = line.size();
   return Status::Ok();
 }
