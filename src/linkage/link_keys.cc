@@ -68,33 +68,43 @@ bool HasWords(std::string_view text, size_t min_words) {
 // The first (or last) `max_words` words of `text`, joined by single spaces
 // and lower-cased (ASCII), as shown in evidence.
 void EdgeWords(std::string_view text, size_t max_words, bool from_end, std::string* out) {
-  std::vector<std::string_view> words;
-  if (!from_end) {
-    size_t i = 0;
-    while (i < text.size() && words.size() < max_words) {
-      while (i < text.size() && static_cast<unsigned char>(text[i]) <= ' ') ++i;
-      size_t j = i;
-      while (j < text.size() && static_cast<unsigned char>(text[j]) > ' ') ++j;
-      if (j > i) words.push_back(text.substr(i, j - i));
-      i = j;
-    }
-  } else {
+  // Runs for every prompt, so no word list: the last words are found by one
+  // backward pass to where the first of them starts, then both ends are
+  // copied by the same forward pass straight into `out` (whose buffer is
+  // reused from event to event).
+  const auto is_space = [](char c) { return static_cast<unsigned char>(c) <= ' '; };
+  size_t i = 0;
+  size_t words = max_words;
+  if (from_end) {
     size_t j = text.size();
-    while (j > 0 && words.size() < max_words) {
-      while (j > 0 && static_cast<unsigned char>(text[j - 1]) <= ' ') --j;
-      size_t i = j;
-      while (i > 0 && static_cast<unsigned char>(text[i - 1]) > ' ') --i;
-      if (j > i) words.push_back(text.substr(i, j - i));
-      j = i;
+    words = 0;
+    i = j;
+    while (j > 0 && words < max_words) {
+      while (j > 0 && is_space(text[j - 1])) --j;
+      size_t start = j;
+      while (start > 0 && !is_space(text[start - 1])) --start;
+      if (j > start) {
+        i = start;
+        ++words;
+      }
+      j = start;
     }
-    std::reverse(words.begin(), words.end());
   }
   out->clear();
-  for (const auto& w : words) {
-    if (!out->empty()) out->push_back(' ');
-    for (char c : w) out->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c);
+  for (size_t count = 0; count < words; ++count) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    if (i == text.size()) break;
+    size_t j = i;
+    while (j < text.size() && !is_space(text[j])) ++j;
+    if (count > 0) out->push_back(' ');
+    const size_t at = out->size();
+    out->append(text.data() + i, j - i);
+    for (size_t k = at; k < out->size(); ++k) {
+      const char c = (*out)[k];
+      if (c >= 'A' && c <= 'Z') (*out)[k] = static_cast<char>(c | 0x20);
+    }
+    i = j;
   }
-
 }
 
 std::string_view TriName(TriBool b) {
@@ -183,7 +193,7 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     const AccountFacts& a = e.account;
     if (!a.payment_fp.empty()) add(LinkKind::kPaymentFp, a.payment_fp, a.payment_fp);
     if (!a.email_domain.empty() || !a.email_local_shape.empty()) {
-      email_text_ = a.email_local_shape + "@" + a.email_domain;
+      email_text_.assign(a.email_local_shape).append("@").append(a.email_domain);
       add(LinkKind::kEmailShape, email_text_, email_text_);
     }
     if (a.created_ms != kNoTime) {
@@ -201,7 +211,7 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     MaskedWordHashes(e.system, &words_);
     if (!words_.empty()) {
       const uint64_t h = XXH3_64bits(words_.data(), words_.size() * sizeof(uint64_t));
-      system_text_ = std::string(Clip(e.system));
+      system_text_.assign(Clip(e.system));  // in place: no allocation per event
       keys_.push_back(LinkKey{LinkKind::kSystemPrompt, h ^ static_cast<uint64_t>(LinkKind::kSystemPrompt),
                               system_text_});
     }
