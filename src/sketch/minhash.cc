@@ -177,18 +177,22 @@ bool SketchWords(const std::vector<uint64_t>& words, TemplateSketch* sketch) {
     if (value < (*sketch)[bin]) (*sketch)[bin] = value;
   }
   // Densification by rotation (Shrivastava and Li, 2014): an empty bin takes
-  // the value of the next non-empty bin to its right, offset by the distance,
-  // so that two texts agree on an empty bin about as often as on a full one.
-  std::array<uint32_t, kSketchHashes> filled = *sketch;
-  for (size_t b = 0; b < kSketchHashes; ++b) {
-    if (filled[b] != kEmptyBin) continue;
-    for (size_t d = 1; d < kSketchHashes; ++d) {
-      const uint32_t donor = filled[(b + d) % kSketchHashes];
-      if (donor != kEmptyBin) {
-        (*sketch)[b] = static_cast<uint32_t>(Mix(donor, d));
-        break;
-      }
+  // the value of the next non-empty bin to its right (circularly), offset by
+  // the distance, so that two texts agree on an empty bin about as often as
+  // on a full one. One pass leftwards from a filled bin keeps that donor in
+  // hand instead of searching for it from every empty bin; only empty bins
+  // are written, so the donors read are always original values.
+  size_t donor = 0;
+  while ((*sketch)[donor] == kEmptyBin) ++donor;  // at least one shingle was binned
+  const size_t start = donor;
+  for (size_t step = 1; step < kSketchHashes; ++step) {
+    const size_t b = (start + kSketchHashes - step) % kSketchHashes;
+    if ((*sketch)[b] != kEmptyBin) {
+      donor = b;
+      continue;
     }
+    const size_t distance = (donor + kSketchHashes - b) % kSketchHashes;
+    (*sketch)[b] = static_cast<uint32_t>(Mix((*sketch)[donor], distance));
   }
   return true;
 }
