@@ -57,6 +57,20 @@ constexpr std::array<uint8_t, 256> kByteClass = [] {
 
 inline bool IsSpace(unsigned char c) { return (kByteClass[c] & kSpaceClass) != 0; }
 
+// For the bytes inside a word: 0 for a byte that ends the word, else the
+// lower-cased byte with its class in the high byte. One load gives the test,
+// the byte to hash and the digit flag (the loop is the hottest of linkage).
+constexpr std::array<uint16_t, 256> kWordByte = [] {
+  std::array<uint16_t, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    const uint8_t cls = kByteClass[c];
+    if ((cls & kWordClass) == 0) continue;
+    const unsigned lower = c | ((cls & kUpperClass) << 1);
+    t[c] = static_cast<uint16_t>((static_cast<unsigned>(cls) << 8) | lower);
+  }
+  return t;
+}();
+
 // Length of the UTF-8 sequence led by `c` (1 for stray continuation bytes).
 inline size_t Utf8Length(unsigned char c) {
   if (c < 0xC0) return 1;
@@ -118,15 +132,15 @@ void MaskedWordHashes(std::string_view text, std::vector<uint64_t>* out) {
       // word costs a multiply per byte instead of a call into a general hash.
       size_t j = i;
       uint64_t h = kFnvOffset;
-      uint8_t seen = 0;  // union of the word's byte classes
+      unsigned seen = 0;  // union of the word's byte classes, in the high byte
       while (j < n) {
-        const uint8_t byte_class = kByteClass[s[j]];
-        if ((byte_class & kWordClass) == 0) break;
-        seen |= byte_class;
-        h = (h ^ static_cast<uint64_t>(s[j] | ((byte_class & kUpperClass) << 1))) * kFnvPrime;
+        const unsigned word_byte = kWordByte[s[j]];
+        if (word_byte == 0) break;
+        seen |= word_byte;
+        h = (h ^ (word_byte & 0xffu)) * kFnvPrime;
         ++j;
       }
-      const bool digit = (seen & kDigitClass) != 0;
+      const bool digit = ((seen >> 8) & kDigitClass) != 0;
       // "http" / "https" followed by "://": the whole URL is a placeholder.
       if (j + 2 < n && s[j] == ':' && s[j + 1] == '/' && s[j + 2] == '/') {
         while (j < n && !IsSpace(s[j])) ++j;
