@@ -99,9 +99,11 @@ void EdgeWords(std::string_view text, size_t max_words, bool from_end, std::stri
     if (count > 0) out->push_back(' ');
     const size_t at = out->size();
     out->append(text.data() + i, j - i);
-    for (size_t k = at; k < out->size(); ++k) {
-      const char c = (*out)[k];
-      if (c >= 'A' && c <= 'Z') (*out)[k] = static_cast<char>(c | 0x20);
+    // Through a local pointer: stores via (*out)[k] may alias the string's
+    // own size and data, which the compiler would then reload every byte.
+    char* word = out->data() + at;
+    for (size_t k = 0; k < j - i; ++k) {
+      if (word[k] >= 'A' && word[k] <= 'Z') word[k] = static_cast<char>(word[k] | 0x20);
     }
     i = j;
   }
@@ -206,15 +208,11 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     }
   }
   // Content.
-  if (!e.system.empty()) {
-    words_.clear();
-    MaskedWordHashes(e.system, &words_);
-    if (!words_.empty()) {
-      const uint64_t h = XXH3_64bits(words_.data(), words_.size() * sizeof(uint64_t));
-      system_text_.assign(Clip(e.system));  // in place: no allocation per event
-      keys_.push_back(LinkKey{LinkKind::kSystemPrompt, h ^ static_cast<uint64_t>(LinkKind::kSystemPrompt),
-                              system_text_});
-    }
+  uint64_t system_hash = 0;
+  if (!e.system.empty() && SystemPromptHash(e.system, &system_hash)) {
+    system_text_.assign(Clip(e.system));  // in place: no allocation per event
+    keys_.push_back(LinkKey{LinkKind::kSystemPrompt, system_hash ^ static_cast<uint64_t>(LinkKind::kSystemPrompt),
+                            system_text_});
   }
   has_sketch_ = false;
   prompt_hash_ = 0;
@@ -238,6 +236,26 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     }
   }
   return keys_;
+}
+
+bool KeyExtractor::SystemPromptHash(std::string_view system, uint64_t* words_hash) {
+  const auto compute = [this, system](uint64_t* hash) {
+    words_.clear();
+    MaskedWordHashes(system, &words_);
+    if (words_.empty()) return false;
+    *hash = XXH3_64bits(words_.data(), words_.size() * sizeof(uint64_t));
+    return true;
+  };
+  if (system.size() > kSystemCacheMaxBytes) return compute(words_hash);
+  if (system_cache_.empty()) system_cache_.resize(kSystemCacheSlots);
+  SystemPromptSlot& slot = system_cache_[Hash64(system) % kSystemCacheSlots];
+  if (!slot.filled || slot.text != system) {
+    slot.has_words = compute(&slot.words_hash);
+    slot.text.assign(system);
+    slot.filled = true;
+  }
+  *words_hash = slot.words_hash;
+  return slot.has_words;
 }
 
 std::string KeyExtractor::Display(const LinkKey& key, const Event& e) const {

@@ -222,6 +222,39 @@ TEST(KeyExtractor, PromptEdgesMatchTheReferenceOnRandomPrompts) {
   EXPECT_GT(with_edges, 1000u);
 }
 
+// The system-prompt cache: one extractor that has seen many system prompts
+// (more than its slots, so they collide and evict one another; repeats; one
+// longer than what is cached; one with no words) gives for each exchange the
+// system-prompt key a fresh extractor gives.
+TEST(KeyExtractor, CachedSystemPromptKeysEqualFreshOnes) {
+  std::vector<std::string> systems;
+  for (int i = 0; i < 700; ++i) systems.push_back("You are assistant number " + std::string(i % 7, 'x') + " of team " +
+                                                  std::to_string(i) + ". Answer in JSON.");
+  systems.push_back(std::string(3000, 'a') + " long");  // beyond the cached size
+  systems.push_back("... !!! ???");                     // no words: no key
+  systems.push_back("You are a helpful assistant.");
+  uint64_t state = 42;
+  KeyExtractor cached;
+  size_t with_key = 0;
+  for (int round = 0; round < 5000; ++round) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    // Mostly a few popular prompts, sometimes any of them.
+    const size_t pick = (state >> 40) % 4 == 0 ? (state >> 20) % systems.size() : systems.size() - 1 - (state >> 20) % 3;
+    Event e = BaseEvent();
+    e.system = systems[pick];
+    const auto got = Keys(cached, e);
+    KeyExtractor fresh;
+    const auto want = Keys(fresh, e);
+    const LinkKey* g = Find(got, LinkKind::kSystemPrompt);
+    const LinkKey* w = Find(want, LinkKind::kSystemPrompt);
+    ASSERT_EQ(g == nullptr, w == nullptr) << round << ": " << e.system.substr(0, 40);
+    if (w == nullptr) continue;
+    ++with_key;
+    EXPECT_EQ(g->hash, w->hash) << round << ": " << e.system.substr(0, 40);
+  }
+  EXPECT_GT(with_key, 3000u);
+}
+
 TEST(KeyExtractor, EmptyEventHasOnlyTheShapeKey) {
   KeyExtractor x;
   Event e;
