@@ -12,7 +12,8 @@
 // from at least two families (linker.h), so one shared NAT address, one
 // popular SDK or one common phrase never links accounts on its own.
 //
-// Thread-safety: KeyExtractor holds scratch buffers; one per thread.
+// Thread-safety: KeyExtractor holds scratch buffers and a cache of recent
+// system prompts' hashes; one per thread.
 #ifndef DG_LINKAGE_LINK_KEYS_H_
 #define DG_LINKAGE_LINK_KEYS_H_
 
