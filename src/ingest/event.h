@@ -98,9 +98,11 @@ struct Event {
   uint64_t line_bytes = 0;
 
   // Sets every field to its default, as `*this = Event{}` would, but keeps
-  // the strings' (and the tools vector's) allocated buffers: the decoder
+  // the strings' buffers up to 4 KiB (and the tools vector's): the decoder
   // reuses one Event per line, and a fresh Event would give up the buffers
   // the previous line grew, at the price of allocations on the next one.
+  // Larger buffers are given back, so a pool of Events does not keep the
+  // largest line each one ever held.
   void Reset();
 
   // Field by field (for tests: a decoded event equals another).

@@ -69,6 +69,17 @@ TEST(EventTest, ResetGivesAFreshEventAndKeepsTheBuffers) {
   EXPECT_EQ(e.tools.capacity(), tools_capacity);
 }
 
+// A pool of events must not keep the largest value each slot ever held.
+TEST(EventTest, ResetGivesBackLargeBuffers) {
+  Event e = EveryFieldSet();
+  e.prompt.assign(100000, 'p');
+  e.system.assign(5000, 's');
+  e.Reset();
+  EXPECT_TRUE(e == Event{});
+  EXPECT_LT(e.prompt.capacity(), 100000u);
+  EXPECT_LT(e.system.capacity(), 5000u);
+}
+
 TEST(EventTest, EqualityLooksAtEveryField) {
   const Event base = EveryFieldSet();
   EXPECT_TRUE(base == EveryFieldSet());

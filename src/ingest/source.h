@@ -132,7 +132,8 @@ class EventSource {
   RequestIdDedup dedup_;
   std::priority_queue<Pending, std::vector<Pending>, Later> heap_;
   // Storage for pending events, decoded in place. A deque, so that growing
-  // it leaves the event lent by Next() where it is.
+  // the pool (a burst wider than the reorder window has seen) does not move,
+  // i.e. copy, every pending event.
   std::deque<Event> events_;
   std::vector<size_t> free_slots_;
   size_t lent_slot_ = kNoSlot;  // the slot Next() returned last; freed by the next call
