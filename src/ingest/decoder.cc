@@ -1,6 +1,8 @@
 #include "ingest/decoder.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "ingest/line_reader.h"
@@ -22,6 +24,149 @@ Status WrongType(std::string_view field, std::string_view want) {
 }
 
 bool IsNull(element v) { return v.type() == element_type::NULL_VALUE; }
+
+// Key dispatch. Every key of every line is looked up, so the lookup switches
+// on the length and compares at most a few fixed-size byte strings, instead
+// of comparing against each known name in turn (~20 keys a line against ~25
+// names cost about 1k instructions a line).
+template <size_t N>
+bool KeyIs(std::string_view key, const char (&name)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
+}
+
+enum class LineKey : uint8_t {
+  kUnknown,
+  kTs,
+  kRequestId,
+  kAccountId,
+  kOrgId,
+  kApiKeyId,
+  kIp,
+  kAsn,
+  kIpType,
+  kCountry,
+  kUserAgent,
+  kClientFp,
+  kAccount,
+  kModel,
+  kSystem,
+  kPrompt,
+  kMessages,
+  kConversationId,
+  kTurn,
+  kTools,
+  kToolCalls,
+  kParams,
+  kInputTokens,
+  kOutputTokens,
+  kStopReason,
+  kResponse,
+  kHttpRequest,
+};
+
+LineKey LineKeyOf(std::string_view key) {
+  switch (key.size()) {
+    case 2:
+      if (KeyIs(key, "ts")) return LineKey::kTs;
+      if (KeyIs(key, "ip")) return LineKey::kIp;
+      break;
+    case 3:
+      if (KeyIs(key, "asn")) return LineKey::kAsn;
+      break;
+    case 4:
+      if (KeyIs(key, "turn")) return LineKey::kTurn;
+      break;
+    case 5:
+      if (KeyIs(key, "model")) return LineKey::kModel;
+      if (KeyIs(key, "tools")) return LineKey::kTools;
+      break;
+    case 6:
+      if (KeyIs(key, "system")) return LineKey::kSystem;
+      if (KeyIs(key, "prompt")) return LineKey::kPrompt;
+      if (KeyIs(key, "params")) return LineKey::kParams;
+      if (KeyIs(key, "org_id")) return LineKey::kOrgId;
+      break;
+    case 7:
+      if (KeyIs(key, "ip_type")) return LineKey::kIpType;
+      if (KeyIs(key, "country")) return LineKey::kCountry;
+      if (KeyIs(key, "account")) return LineKey::kAccount;
+      break;
+    case 8:
+      if (KeyIs(key, "messages")) return LineKey::kMessages;
+      if (KeyIs(key, "response")) return LineKey::kResponse;
+      break;
+    case 9:
+      if (KeyIs(key, "client_fp")) return LineKey::kClientFp;
+      break;
+    case 10:
+      if (KeyIs(key, "request_id")) return LineKey::kRequestId;
+      if (KeyIs(key, "account_id")) return LineKey::kAccountId;
+      if (KeyIs(key, "api_key_id")) return LineKey::kApiKeyId;
+      if (KeyIs(key, "user_agent")) return LineKey::kUserAgent;
+      if (KeyIs(key, "tool_calls")) return LineKey::kToolCalls;
+      break;
+    case 11:
+      if (KeyIs(key, "stop_reason")) return LineKey::kStopReason;
+      break;
+    case 12:
+      if (KeyIs(key, "input_tokens")) return LineKey::kInputTokens;
+      if (KeyIs(key, "http_request")) return LineKey::kHttpRequest;
+      break;
+    case 13:
+      if (KeyIs(key, "output_tokens")) return LineKey::kOutputTokens;
+      break;
+    case 15:
+      if (KeyIs(key, "conversation_id")) return LineKey::kConversationId;
+      break;
+    default:
+      break;
+  }
+  return LineKey::kUnknown;
+}
+
+enum class ParamsKey : uint8_t {
+  kUnknown,
+  kMaxTokens,
+  kTemperature,
+  kTopP,
+  kN,
+  kLogprobs,
+  kTopLogprobs,
+  kThinkingBudget,
+  kStream,
+};
+
+ParamsKey ParamsKeyOf(std::string_view key) {
+  switch (key.size()) {
+    case 1:
+      if (KeyIs(key, "n")) return ParamsKey::kN;
+      break;
+    case 5:
+      if (KeyIs(key, "top_p")) return ParamsKey::kTopP;
+      break;
+    case 6:
+      if (KeyIs(key, "stream")) return ParamsKey::kStream;
+      break;
+    case 8:
+      if (KeyIs(key, "logprobs")) return ParamsKey::kLogprobs;
+      break;
+    case 10:
+      if (KeyIs(key, "max_tokens")) return ParamsKey::kMaxTokens;
+      break;
+    case 11:
+      if (KeyIs(key, "temperature")) return ParamsKey::kTemperature;
+      break;
+    case 12:
+      if (KeyIs(key, "top_logprobs")) return ParamsKey::kTopLogprobs;
+      break;
+    case 15:
+      if (KeyIs(key, "thinking_budget")) return ParamsKey::kThinkingBudget;
+      break;
+    default:
+      break;
+  }
+  return ParamsKey::kUnknown;
+}
 
 Status GetString(element v, std::string_view field, std::string* out) {
   if (v.type() != element_type::STRING) return WrongType(field, "string");
@@ -127,22 +272,33 @@ Status DecodeParams(element v, GenParams* out) {
   if (v.type() != element_type::OBJECT) return WrongType("params", "object");
   for (const auto [key, value] : simdjson::dom::object(v)) {
     if (IsNull(value)) continue;
-    if (key == "max_tokens") {
-      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.max_tokens", &out->max_tokens));
-    } else if (key == "temperature") {
-      DG_RETURN_IF_ERROR(GetNumber(value, "params.temperature", &out->temperature));
-    } else if (key == "top_p") {
-      DG_RETURN_IF_ERROR(GetNumber(value, "params.top_p", &out->top_p));
-    } else if (key == "n") {
-      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.n", &out->n));
-    } else if (key == "logprobs") {
-      DG_RETURN_IF_ERROR(GetBool(value, "params.logprobs", &out->logprobs));
-    } else if (key == "top_logprobs") {
-      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.top_logprobs", &out->top_logprobs));
-    } else if (key == "thinking_budget") {
-      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.thinking_budget", &out->thinking_budget));
-    } else if (key == "stream") {
-      DG_RETURN_IF_ERROR(GetBool(value, "params.stream", &out->stream));
+    switch (ParamsKeyOf(key)) {
+      case ParamsKey::kMaxTokens:
+        DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.max_tokens", &out->max_tokens));
+        break;
+      case ParamsKey::kTemperature:
+        DG_RETURN_IF_ERROR(GetNumber(value, "params.temperature", &out->temperature));
+        break;
+      case ParamsKey::kTopP:
+        DG_RETURN_IF_ERROR(GetNumber(value, "params.top_p", &out->top_p));
+        break;
+      case ParamsKey::kN:
+        DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.n", &out->n));
+        break;
+      case ParamsKey::kLogprobs:
+        DG_RETURN_IF_ERROR(GetBool(value, "params.logprobs", &out->logprobs));
+        break;
+      case ParamsKey::kTopLogprobs:
+        DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.top_logprobs", &out->top_logprobs));
+        break;
+      case ParamsKey::kThinkingBudget:
+        DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "params.thinking_budget", &out->thinking_budget));
+        break;
+      case ParamsKey::kStream:
+        DG_RETURN_IF_ERROR(GetBool(value, "params.stream", &out->stream));
+        break;
+      case ParamsKey::kUnknown:
+        break;
     }
   }
   return Status::Ok();
@@ -310,7 +466,10 @@ void ExpandHttpRequest(element body, const Given& given, Event* event, std::stri
 }  // namespace
 
 Status EventDecoder::Decode(std::string_view line, Event* event) {
-  *event = Event{};
+  // Reset, not `*event = Event{}`: the strings keep the buffers earlier lines
+  // grew, so a steady stream decodes without allocating.
+  event->Reset();
+  last_user_.clear();
   element doc;
   const auto error =
       parser_.parse(reinterpret_cast<const uint8_t*>(line.data()), line.size(), /*realloc_if_needed=*/false).get(doc);
@@ -322,81 +481,110 @@ Status EventDecoder::Decode(std::string_view line, Event* event) {
   bool has_ts = false;
   bool has_prompt = false;
   Given given;
-  std::string last_user;
   std::string_view http_request_text;
   element http_request_object;
   bool has_http_request_object = false;
   for (const auto [key, value] : simdjson::dom::object(doc)) {
-    if (key == "ts") {
+    const LineKey field = LineKeyOf(key);
+    if (field == LineKey::kTs) {
       DG_RETURN_IF_ERROR(DecodeTs(value, &event->ts_ms));
       has_ts = true;
       continue;
     }
     if (IsNull(value)) continue;  // optional fields: null is absent; required ones are checked below
-    if (key == "request_id") {
-      DG_RETURN_IF_ERROR(GetString(value, "request_id", &event->request_id));
-    } else if (key == "account_id") {
-      DG_RETURN_IF_ERROR(GetString(value, "account_id", &event->account_id));
-    } else if (key == "org_id") {
-      DG_RETURN_IF_ERROR(GetString(value, "org_id", &event->org_id));
-    } else if (key == "api_key_id") {
-      DG_RETURN_IF_ERROR(GetString(value, "api_key_id", &event->api_key_id));
-    } else if (key == "ip") {
-      DG_RETURN_IF_ERROR(GetString(value, "ip", &event->ip));
-    } else if (key == "asn") {
-      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "asn", &event->asn));
-    } else if (key == "ip_type") {
-      if (value.type() != element_type::STRING) return WrongType("ip_type", "string");
-      event->ip_type = ParseIpType(std::string_view(value));
-      event->has_ip_type = true;
-    } else if (key == "country") {
-      DG_RETURN_IF_ERROR(GetString(value, "country", &event->country));
-    } else if (key == "user_agent") {
-      DG_RETURN_IF_ERROR(GetString(value, "user_agent", &event->user_agent));
-    } else if (key == "client_fp") {
-      DG_RETURN_IF_ERROR(GetString(value, "client_fp", &event->client_fp));
-    } else if (key == "account") {
-      DG_RETURN_IF_ERROR(DecodeAccount(value, &event->account));
-      event->has_account = true;
-    } else if (key == "model") {
-      DG_RETURN_IF_ERROR(GetString(value, "model", &event->model));
-    } else if (key == "system") {
-      DG_RETURN_IF_ERROR(GetString(value, "system", &event->system));
-    } else if (key == "prompt") {
-      DG_RETURN_IF_ERROR(GetString(value, "prompt", &event->prompt));
-      has_prompt = true;
-    } else if (key == "messages") {
-      DG_RETURN_IF_ERROR(DecodeMessages(value, event, &last_user));
-      given.messages = true;
-    } else if (key == "conversation_id") {
-      DG_RETURN_IF_ERROR(GetString(value, "conversation_id", &event->conversation_id));
-    } else if (key == "turn") {
-      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "turn", &event->turn));
-    } else if (key == "tools") {
-      DG_RETURN_IF_ERROR(DecodeTools(value, &event->tools));
-      given.tools = true;
-    } else if (key == "tool_calls") {
-      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "tool_calls", &event->tool_calls));
-    } else if (key == "params") {
-      DG_RETURN_IF_ERROR(DecodeParams(value, &event->params));
-    } else if (key == "input_tokens") {
-      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "input_tokens", &event->input_tokens));
-    } else if (key == "output_tokens") {
-      DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "output_tokens", &event->output_tokens));
-    } else if (key == "stop_reason") {
-      DG_RETURN_IF_ERROR(GetString(value, "stop_reason", &event->stop_reason));
-    } else if (key == "response") {
-      if (value.type() != element_type::STRING) return WrongType("response", "string");
-      event->response_bytes = static_cast<int64_t>(std::string_view(value).size());
-    } else if (key == "http_request") {
-      if (value.type() == element_type::STRING) {
-        http_request_text = std::string_view(value);
-      } else if (value.type() == element_type::OBJECT) {
-        http_request_object = value;
-        has_http_request_object = true;
-      } else {
-        return WrongType("http_request", "string or object");
-      }
+    switch (field) {
+      case LineKey::kTs:  // handled above
+      case LineKey::kUnknown:
+        break;
+      case LineKey::kRequestId:
+        DG_RETURN_IF_ERROR(GetString(value, "request_id", &event->request_id));
+        break;
+      case LineKey::kAccountId:
+        DG_RETURN_IF_ERROR(GetString(value, "account_id", &event->account_id));
+        break;
+      case LineKey::kOrgId:
+        DG_RETURN_IF_ERROR(GetString(value, "org_id", &event->org_id));
+        break;
+      case LineKey::kApiKeyId:
+        DG_RETURN_IF_ERROR(GetString(value, "api_key_id", &event->api_key_id));
+        break;
+      case LineKey::kIp:
+        DG_RETURN_IF_ERROR(GetString(value, "ip", &event->ip));
+        break;
+      case LineKey::kAsn:
+        DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "asn", &event->asn));
+        break;
+      case LineKey::kIpType:
+        if (value.type() != element_type::STRING) return WrongType("ip_type", "string");
+        event->ip_type = ParseIpType(std::string_view(value));
+        event->has_ip_type = true;
+        break;
+      case LineKey::kCountry:
+        DG_RETURN_IF_ERROR(GetString(value, "country", &event->country));
+        break;
+      case LineKey::kUserAgent:
+        DG_RETURN_IF_ERROR(GetString(value, "user_agent", &event->user_agent));
+        break;
+      case LineKey::kClientFp:
+        DG_RETURN_IF_ERROR(GetString(value, "client_fp", &event->client_fp));
+        break;
+      case LineKey::kAccount:
+        DG_RETURN_IF_ERROR(DecodeAccount(value, &event->account));
+        event->has_account = true;
+        break;
+      case LineKey::kModel:
+        DG_RETURN_IF_ERROR(GetString(value, "model", &event->model));
+        break;
+      case LineKey::kSystem:
+        DG_RETURN_IF_ERROR(GetString(value, "system", &event->system));
+        break;
+      case LineKey::kPrompt:
+        DG_RETURN_IF_ERROR(GetString(value, "prompt", &event->prompt));
+        has_prompt = true;
+        break;
+      case LineKey::kMessages:
+        DG_RETURN_IF_ERROR(DecodeMessages(value, event, &last_user_));
+        given.messages = true;
+        break;
+      case LineKey::kConversationId:
+        DG_RETURN_IF_ERROR(GetString(value, "conversation_id", &event->conversation_id));
+        break;
+      case LineKey::kTurn:
+        DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "turn", &event->turn));
+        break;
+      case LineKey::kTools:
+        DG_RETURN_IF_ERROR(DecodeTools(value, &event->tools));
+        given.tools = true;
+        break;
+      case LineKey::kToolCalls:
+        DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "tool_calls", &event->tool_calls));
+        break;
+      case LineKey::kParams:
+        DG_RETURN_IF_ERROR(DecodeParams(value, &event->params));
+        break;
+      case LineKey::kInputTokens:
+        DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "input_tokens", &event->input_tokens));
+        break;
+      case LineKey::kOutputTokens:
+        DG_RETURN_IF_ERROR(GetNonNegativeInt(value, "output_tokens", &event->output_tokens));
+        break;
+      case LineKey::kStopReason:
+        DG_RETURN_IF_ERROR(GetString(value, "stop_reason", &event->stop_reason));
+        break;
+      case LineKey::kResponse:
+        if (value.type() != element_type::STRING) return WrongType("response", "string");
+        event->response_bytes = static_cast<int64_t>(std::string_view(value).size());
+        break;
+      case LineKey::kHttpRequest:
+        if (value.type() == element_type::STRING) {
+          http_request_text = std::string_view(value);
+        } else if (value.type() == element_type::OBJECT) {
+          http_request_object = value;
+          has_http_request_object = true;
+        } else {
+          return WrongType("http_request", "string or object");
+        }
+        break;
     }
   }
   if (!has_ts) return Status::InvalidArgument("missing required field 'ts'");
@@ -407,7 +595,7 @@ Status EventDecoder::Decode(std::string_view line, Event* event) {
     given.system = !event->system.empty();
     given.prompt = has_prompt;
     if (has_http_request_object) {
-      ExpandHttpRequest(http_request_object, given, event, &last_user);
+      ExpandHttpRequest(http_request_object, given, event, &last_user_);
     } else {
       // The string points into parser_'s document, which stays valid: the
       // body goes through its own parser, padded as simdjson needs.
@@ -418,11 +606,12 @@ Status EventDecoder::Decode(std::string_view line, Event* event) {
               .parse(reinterpret_cast<const uint8_t*>(body_buffer_.data()), http_request_text.size(),
                      /*realloc_if_needed=*/false)
               .get(body) == simdjson::SUCCESS) {
-        ExpandHttpRequest(body, given, event, &last_user);
+        ExpandHttpRequest(body, given, event, &last_user_);
       }
     }
   }
-  if (!has_prompt && event->prompt.empty() && !last_user.empty()) event->prompt = std::move(last_user);
+  // A swap, not a copy: `prompt` is empty here, and last_user_ keeps its buffer for the next line.
+  if (!has_prompt && event->prompt.empty() && !last_user_.empty()) event->prompt.swap(last_user_);
   event->line_bytes = line.size();
   return Status::Ok();
 }

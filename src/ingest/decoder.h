@@ -20,6 +20,7 @@
 
 #include <simdjson.h>
 
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -48,6 +49,9 @@ class EventDecoder {
   // parser_) stays valid while the body is parsed.
   simdjson::dom::parser body_parser_;
   std::string body_buffer_;
+  // The last user message of `messages` (the prompt when the line has none);
+  // a member so that its buffer is reused from line to line.
+  std::string last_user_;
 };
 
 }  // namespace dg

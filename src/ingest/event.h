@@ -41,6 +41,8 @@ struct AccountFacts {
   std::string billing_country;
   TriBool phone_verified = TriBool::kUnset;
   Tier tier = Tier::kUnknown;
+
+  bool operator==(const AccountFacts&) const = default;
 };
 
 // Generation parameters ("params" object); kAbsent / NaN when not given.
@@ -53,6 +55,8 @@ struct GenParams {
   int64_t top_logprobs = kAbsent;
   int64_t thinking_budget = kAbsent;
   TriBool stream = TriBool::kUnset;
+
+  bool operator==(const GenParams&) const = default;
 };
 
 struct Event {
@@ -92,6 +96,17 @@ struct Event {
   uint64_t line_number = 0;
   // Bytes of the source line (for throughput figures).
   uint64_t line_bytes = 0;
+
+  // Sets every field to its default, as `*this = Event{}` would, but keeps
+  // the strings' buffers up to 4 KiB (and the tools vector's): the decoder
+  // reuses one Event per line, and a fresh Event would give up the buffers
+  // the previous line grew, at the price of allocations on the next one.
+  // Larger buffers are given back, so a pool of Events does not keep the
+  // largest line each one ever held.
+  void Reset();
+
+  // Field by field (for tests: a decoded event equals another).
+  bool operator==(const Event&) const = default;
 };
 
 }  // namespace dg

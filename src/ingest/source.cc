@@ -75,13 +75,8 @@ void EventSource::ReadOne(uint32_t i) {
       ++counters_.blank_lines;
       continue;
     }
-    const Status status = decoder_.Decode(line.text, &scratch_);
-    if (!status.ok()) {
-      Quarantine(i, line.number, status.message(), line.text);
-      continue;
-    }
-    scratch_.input_index = i;
-    scratch_.line_number = line.number;
+    // Decoded straight into a free slot: moving an Event costs a copy of
+    // every short string it holds (they live inside the Event).
     size_t slot = 0;
     if (free_slots_.empty()) {
       slot = events_.size();
@@ -90,9 +85,17 @@ void EventSource::ReadOne(uint32_t i) {
       slot = free_slots_.back();
       free_slots_.pop_back();
     }
-    std::swap(events_[slot], scratch_);
-    heap_.push(Pending{events_[slot].ts_ms, i, line.number, slot});
-    in.max_ts_ms = std::max(in.max_ts_ms, events_[slot].ts_ms);
+    Event& event = events_[slot];
+    const Status status = decoder_.Decode(line.text, &event);
+    if (!status.ok()) {
+      free_slots_.push_back(slot);
+      Quarantine(i, line.number, status.message(), line.text);
+      continue;
+    }
+    event.input_index = i;
+    event.line_number = line.number;
+    heap_.push(Pending{event.ts_ms, i, line.number, slot});
+    in.max_ts_ms = std::max(in.max_ts_ms, event.ts_ms);
     return;
   }
 }
@@ -115,28 +118,38 @@ bool EventSource::Ready() const {
   return heap_.top().ts_ms <= max_ts - options_.reorder_window_ms;
 }
 
-bool EventSource::Next(Event* event) {
+const Event* EventSource::Next() {
+  if (lent_slot_ != kNoSlot) {
+    free_slots_.push_back(lent_slot_);
+    lent_slot_ = kNoSlot;
+  }
   while (true) {
     while (!Ready()) {
       const int lag = Laggard();
       if (lag < 0) break;
       ReadOne(static_cast<uint32_t>(lag));
     }
-    if (heap_.empty()) return false;
+    if (heap_.empty()) return nullptr;
     const Pending top = heap_.top();
     heap_.pop();
-    Event& pending = events_[top.slot];
-    free_slots_.push_back(top.slot);
+    const Event& pending = events_[top.slot];
     if (!dedup_.Insert(pending.request_id, std::max(pending.ts_ms, last_emitted_ms_))) {
+      free_slots_.push_back(top.slot);
       ++counters_.duplicates;
       continue;
     }
     if (last_emitted_ms_ != kNoTime && pending.ts_ms < last_emitted_ms_) ++counters_.late;
     last_emitted_ms_ = std::max(last_emitted_ms_, pending.ts_ms);
-    std::swap(*event, pending);
+    lent_slot_ = top.slot;
     ++counters_.events;
-    return true;
+    return &pending;
   }
+}
+
+bool EventSource::Next(Event* event) {
+  if (Next() == nullptr) return false;
+  std::swap(*event, events_[lent_slot_]);
+  return true;
 }
 
 uint64_t EventSource::bytes_consumed() const {

@@ -18,6 +18,7 @@
 #define DG_INGEST_SOURCE_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <queue>
 #include <string>
@@ -75,7 +76,14 @@ class EventSource {
   static Result<std::unique_ptr<EventSource>> Open(const std::vector<std::string>& paths,
                                                    const IngestOptions& options, QuarantineSink* quarantine);
 
-  // Moves the next event in event-time order into `*event`; false at the end.
+  // The next event in event-time order, or nullptr at the end. The event is
+  // the source's own and stays valid (and unchanged) until the next call to
+  // Next() or the source's destruction; events are decoded into a pool of
+  // Events whose buffers are reused, so a steady stream copies no event and
+  // allocates nothing per line.
+  const Event* Next();
+  // The same, swapped into `*event` (whose old contents go back to the pool);
+  // false at the end.
   bool Next(Event* event);
 
   const IngestCounters& counters() const { return counters_; }
@@ -101,6 +109,7 @@ class EventSource {
       return a.line > b.line;
     }
   };
+  static constexpr size_t kNoSlot = static_cast<size_t>(-1);
   struct Input {
     std::unique_ptr<LineReader> reader;
     int64_t max_ts_ms = kNoTime;  // largest ts read from this input
@@ -122,9 +131,12 @@ class EventSource {
   EventDecoder decoder_;
   RequestIdDedup dedup_;
   std::priority_queue<Pending, std::vector<Pending>, Later> heap_;
-  std::vector<Event> events_;     // storage for pending events
+  // Storage for pending events, decoded in place. A deque, so that growing
+  // the pool (a burst wider than the reorder window has seen) does not move,
+  // i.e. copy, every pending event.
+  std::deque<Event> events_;
   std::vector<size_t> free_slots_;
-  Event scratch_;
+  size_t lent_slot_ = kNoSlot;  // the slot Next() returned last; freed by the next call
   int64_t last_emitted_ms_ = kNoTime;
   IngestCounters counters_;
   std::vector<Status> input_errors_;

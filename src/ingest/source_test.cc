@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ingest/dedup.h"
@@ -107,6 +109,70 @@ TEST(SourceTest, MissingInputFailsBeforeReading) {
   auto source = EventSource::Open({"/nonexistent/dir/x.jsonl"}, IngestOptions{}, nullptr);
   ASSERT_FALSE(source.ok());
   EXPECT_EQ(source.status().code(), StatusCode::kNotFound);
+}
+
+// Events are decoded into a reused pool: whatever an earlier line left in a
+// pooled Event, each delivered event must equal its line decoded fresh, with
+// its position. Lines vary in which optional fields they carry, arrive out of
+// order (so several events are pending and the pool grows while one is
+// lent), repeat a request_id and include rejected lines.
+TEST(SourceTest, PooledEventsEqualFreshDecodesInBothNextForms) {
+  const std::vector<std::string> lines = {
+      R"({"ts":3000,"request_id":"p1","account_id":"a1","org_id":"o1","system":"a system prompt long enough for the heap",)"
+      R"("prompt":"a prompt long enough to need its own heap buffer, not the small one","tools":["bash"],)"
+      R"("account":{"tier":"pro","email_domain":"example.com"},"params":{"max_tokens":5,"stream":true}})",
+      R"({"ts":1000,"request_id":"p2","account_id":"a2"})",
+      R"({"ts":2000,"request_id":"p3","account_id":"a3","messages":[{"role":"user","content":"from the messages"}]})",
+      R"({"ts":2500,"request_id":"p4","account_id":"a4","asn":"wrong type"})",
+      R"({"ts":4000,"request_id":"p1","account_id":"a1"})",  // a duplicate delivery
+      R"({"ts":3500,"request_id":"p5","account_id":"a5","ip_type":"vpn","turn":3})",
+      R"({"ts":9000,"request_id":"p6","account_id":"a6","country":"SG"})",
+  };
+  std::string content;
+  for (const auto& l : lines) content += l + "\n";
+  const auto path = TempFile("pooled", content);
+
+  // Expected: each accepted line decoded on its own, in delivery order.
+  std::vector<Event> fresh;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EventDecoder decoder;
+    Event e;
+    std::string padded = lines[i] + std::string(simdjson::SIMDJSON_PADDING, ' ');
+    if (!decoder.Decode(std::string_view(padded.data(), lines[i].size()), &e).ok()) continue;
+    if (e.request_id == "p1" && e.ts_ms == 4000) continue;
+    e.line_number = i + 1;
+    fresh.push_back(e);
+  }
+  std::stable_sort(fresh.begin(), fresh.end(), [](const Event& a, const Event& b) { return a.ts_ms < b.ts_ms; });
+  ASSERT_EQ(fresh.size(), 5u);
+
+  // A short window, so that lines are read (and slots taken) between deliveries.
+  IngestOptions options;
+  options.reorder_window_ms = 1000;
+  {
+    auto source = EventSource::Open({path}, options, nullptr);
+    ASSERT_TRUE(source.ok());
+    size_t n = 0;
+    while (const Event* e = (*source)->Next()) {
+      ASSERT_LT(n, fresh.size());
+      EXPECT_TRUE(*e == fresh[n]) << "event " << n << ": " << e->request_id;
+      ++n;
+    }
+    EXPECT_EQ(n, fresh.size());
+    EXPECT_EQ((*source)->Next(), nullptr);
+    EXPECT_EQ((*source)->counters().duplicates, 1u);
+    EXPECT_EQ((*source)->counters().quarantined, 1u);
+    EXPECT_EQ((*source)->counters().late, 0u);
+  }
+  {
+    auto source = EventSource::Open({path}, options, nullptr);
+    ASSERT_TRUE(source.ok());
+    std::vector<Event> got;
+    Event e;
+    while ((*source)->Next(&e)) got.push_back(e);
+    ASSERT_EQ(got.size(), fresh.size());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i] == fresh[i]) << "event " << i;
+  }
 }
 
 TEST(DedupTest, ForgetsIdsAfterTheWindowAndBeyondCapacity) {

@@ -68,33 +68,45 @@ bool HasWords(std::string_view text, size_t min_words) {
 // The first (or last) `max_words` words of `text`, joined by single spaces
 // and lower-cased (ASCII), as shown in evidence.
 void EdgeWords(std::string_view text, size_t max_words, bool from_end, std::string* out) {
-  std::vector<std::string_view> words;
-  if (!from_end) {
-    size_t i = 0;
-    while (i < text.size() && words.size() < max_words) {
-      while (i < text.size() && static_cast<unsigned char>(text[i]) <= ' ') ++i;
-      size_t j = i;
-      while (j < text.size() && static_cast<unsigned char>(text[j]) > ' ') ++j;
-      if (j > i) words.push_back(text.substr(i, j - i));
-      i = j;
-    }
-  } else {
+  // Runs for every prompt, so no word list: the last words are found by one
+  // backward pass to where the first of them starts, then both ends are
+  // copied by the same forward pass straight into `out` (whose buffer is
+  // reused from event to event).
+  const auto is_space = [](char c) { return static_cast<unsigned char>(c) <= ' '; };
+  size_t i = 0;
+  size_t words = max_words;
+  if (from_end) {
     size_t j = text.size();
-    while (j > 0 && words.size() < max_words) {
-      while (j > 0 && static_cast<unsigned char>(text[j - 1]) <= ' ') --j;
-      size_t i = j;
-      while (i > 0 && static_cast<unsigned char>(text[i - 1]) > ' ') --i;
-      if (j > i) words.push_back(text.substr(i, j - i));
-      j = i;
+    words = 0;
+    i = j;
+    while (j > 0 && words < max_words) {
+      while (j > 0 && is_space(text[j - 1])) --j;
+      size_t start = j;
+      while (start > 0 && !is_space(text[start - 1])) --start;
+      if (j > start) {
+        i = start;
+        ++words;
+      }
+      j = start;
     }
-    std::reverse(words.begin(), words.end());
   }
   out->clear();
-  for (const auto& w : words) {
-    if (!out->empty()) out->push_back(' ');
-    for (char c : w) out->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c);
+  for (size_t count = 0; count < words; ++count) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    if (i == text.size()) break;
+    size_t j = i;
+    while (j < text.size() && !is_space(text[j])) ++j;
+    if (count > 0) out->push_back(' ');
+    const size_t at = out->size();
+    out->append(text.data() + i, j - i);
+    // Through a local pointer: stores via (*out)[k] may alias the string's
+    // own size and data, which the compiler would then reload every byte.
+    char* word = out->data() + at;
+    for (size_t k = 0; k < j - i; ++k) {
+      if (word[k] >= 'A' && word[k] <= 'Z') word[k] = static_cast<char>(word[k] | 0x20);
+    }
+    i = j;
   }
-
 }
 
 std::string_view TriName(TriBool b) {
@@ -183,7 +195,7 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     const AccountFacts& a = e.account;
     if (!a.payment_fp.empty()) add(LinkKind::kPaymentFp, a.payment_fp, a.payment_fp);
     if (!a.email_domain.empty() || !a.email_local_shape.empty()) {
-      email_text_ = a.email_local_shape + "@" + a.email_domain;
+      email_text_.assign(a.email_local_shape).append("@").append(a.email_domain);
       add(LinkKind::kEmailShape, email_text_, email_text_);
     }
     if (a.created_ms != kNoTime) {
@@ -196,15 +208,11 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     }
   }
   // Content.
-  if (!e.system.empty()) {
-    words_.clear();
-    MaskedWordHashes(e.system, &words_);
-    if (!words_.empty()) {
-      const uint64_t h = XXH3_64bits(words_.data(), words_.size() * sizeof(uint64_t));
-      system_text_ = std::string(Clip(e.system));
-      keys_.push_back(LinkKey{LinkKind::kSystemPrompt, h ^ static_cast<uint64_t>(LinkKind::kSystemPrompt),
-                              system_text_});
-    }
+  uint64_t system_hash = 0;
+  if (!e.system.empty() && SystemPromptHash(e.system, &system_hash)) {
+    system_text_.assign(Clip(e.system));  // in place: no allocation per event
+    keys_.push_back(LinkKey{LinkKind::kSystemPrompt, system_hash ^ static_cast<uint64_t>(LinkKind::kSystemPrompt),
+                            system_text_});
   }
   has_sketch_ = false;
   prompt_hash_ = 0;
@@ -228,6 +236,26 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     }
   }
   return keys_;
+}
+
+bool KeyExtractor::SystemPromptHash(std::string_view system, uint64_t* words_hash) {
+  const auto compute = [this, system](uint64_t* hash) {
+    words_.clear();
+    MaskedWordHashes(system, &words_);
+    if (words_.empty()) return false;
+    *hash = XXH3_64bits(words_.data(), words_.size() * sizeof(uint64_t));
+    return true;
+  };
+  if (system.size() > kSystemCacheMaxBytes) return compute(words_hash);
+  if (system_cache_.empty()) system_cache_.resize(kSystemCacheSlots);
+  SystemPromptSlot& slot = system_cache_[Hash64(system) % kSystemCacheSlots];
+  if (!slot.filled || slot.text != system) {
+    slot.has_words = compute(&slot.words_hash);
+    slot.text.assign(system);
+    slot.filled = true;
+  }
+  *words_hash = slot.words_hash;
+  return slot.has_words;
 }
 
 std::string KeyExtractor::Display(const LinkKey& key, const Event& e) const {

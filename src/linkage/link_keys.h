@@ -12,7 +12,8 @@
 // from at least two families (linker.h), so one shared NAT address, one
 // popular SDK or one common phrase never links accounts on its own.
 //
-// Thread-safety: KeyExtractor holds scratch buffers; one per thread.
+// Thread-safety: KeyExtractor holds scratch buffers and a cache of recent
+// system prompts' hashes; one per thread.
 #ifndef DG_LINKAGE_LINK_KEYS_H_
 #define DG_LINKAGE_LINK_KEYS_H_
 
@@ -114,6 +115,26 @@ class KeyExtractor {
   std::string system_text_;
   std::string head_text_;
   std::string tail_text_;
+
+  // Applications send one system prompt with all their requests, and masking
+  // and hashing it cost more than all the other keys but the prompt's (on
+  // the demo traffic ~3k instructions per system prompt; 91% repeat one of
+  // the last 256). So the hash of recent ones is kept: direct-mapped by the
+  // text's hash and compared byte for byte, a hit is exactly what hashing
+  // again would give. Up to kSystemCacheSlots * kSystemCacheMaxBytes (512 KiB)
+  // of text, allocated as slots fill.
+  static constexpr size_t kSystemCacheSlots = 256;
+  static constexpr size_t kSystemCacheMaxBytes = 2048;
+  struct SystemPromptSlot {
+    bool filled = false;
+    bool has_words = false;  // a prompt of only spaces and punctuation gives no key
+    uint64_t words_hash = 0;
+    std::string text;
+  };
+  // The hash of the masked words of `system` (false: it has none), from the
+  // cache or computed (and cached).
+  bool SystemPromptHash(std::string_view system, uint64_t* words_hash);
+  std::vector<SystemPromptSlot> system_cache_;
 };
 
 }  // namespace dg

@@ -3,6 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/hash.h"
 
 namespace dg {
 namespace {
@@ -112,6 +118,141 @@ TEST(KeyExtractor, PromptEdgesOnlyForPromptsWithRoomForAWrapper) {
   EXPECT_EQ(Find(keys, LinkKind::kPromptHead)->text, "think step by step and show");
   ASSERT_NE(Find(keys, LinkKind::kPromptTail), nullptr);
   EXPECT_EQ(Find(keys, LinkKind::kPromptTail)->text, "final answer only after the reasoning.");
+}
+
+// The edge words as the first implementation computed them (a list of
+// words, then joined), kept here as the reference for the one-pass version.
+std::string ReferenceEdgeWords(std::string_view text, size_t max_words, bool from_end) {
+  std::vector<std::string_view> words;
+  if (!from_end) {
+    size_t i = 0;
+    while (i < text.size() && words.size() < max_words) {
+      while (i < text.size() && static_cast<unsigned char>(text[i]) <= ' ') ++i;
+      size_t j = i;
+      while (j < text.size() && static_cast<unsigned char>(text[j]) > ' ') ++j;
+      if (j > i) words.push_back(text.substr(i, j - i));
+      i = j;
+    }
+  } else {
+    size_t j = text.size();
+    while (j > 0 && words.size() < max_words) {
+      while (j > 0 && static_cast<unsigned char>(text[j - 1]) <= ' ') --j;
+      size_t i = j;
+      while (i > 0 && static_cast<unsigned char>(text[i - 1]) > ' ') --i;
+      if (j > i) words.push_back(text.substr(i, j - i));
+      j = i;
+    }
+    std::reverse(words.begin(), words.end());
+  }
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out.push_back(' ');
+    for (char c : w) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c);
+  }
+  return out;
+}
+
+size_t CountWords(std::string_view text) {
+  size_t words = 0;
+  bool in_word = false;
+  for (char c : text) {
+    const bool space = static_cast<unsigned char>(c) <= ' ';
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words;
+}
+
+// Random prompts (mixed case, UTF-8, control characters and runs of
+// whitespace as separators, lengths across the 512-byte edge windows, so
+// that a window often cuts a word): the extracted opening and closing equal
+// the reference's, and appear exactly when it says they should.
+TEST(KeyExtractor, PromptEdgesMatchTheReferenceOnRandomPrompts) {
+  const std::vector<std::string> pieces = {"a",   "Bb",  "CCC", "dd4", "x_y", "Éé", "\xe4\xbd\xa0", "\"q\"", "...",
+                                           "The", "end", "?",   "ZZZZZZZZZ", "mIxEd"};
+  const std::vector<std::string> separators = {" ", "  ", "\t", "\n", "\r\n", "\x01", "\x1f", " \n "};
+  uint64_t state = 0x5eed;
+  const auto next = [&](size_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>((state >> 33) % n);
+  };
+  KeyExtractor x;
+  size_t with_edges = 0;
+  for (int round = 0; round < 2000; ++round) {
+    Event e = BaseEvent();
+    const size_t target = next(1400);
+    if (next(4) == 0) e.prompt += separators[next(separators.size())];  // leading space
+    while (e.prompt.size() < target) {
+      std::string word;
+      const size_t parts = 1 + next(3);
+      for (size_t k = 0; k < parts; ++k) word += pieces[next(pieces.size())];
+      e.prompt += word;
+      e.prompt += separators[next(separators.size())];
+    }
+    if (next(2) == 0 && !e.prompt.empty()) e.prompt.pop_back();  // sometimes no trailing separator
+    const std::string_view prompt = e.prompt;
+    const auto keys = Keys(x, e);
+    const LinkKey* head = Find(keys, LinkKind::kPromptHead);
+    const LinkKey* tail = Find(keys, LinkKind::kPromptTail);
+    if (prompt.empty() || CountWords(prompt.substr(0, 512)) < kPromptEdgeMinWords) {
+      EXPECT_EQ(head, nullptr) << round;
+      EXPECT_EQ(tail, nullptr) << round;
+      continue;
+    }
+    ++with_edges;
+    const std::string want_head = ReferenceEdgeWords(prompt.substr(0, 512), kPromptEdgeWords, false);
+    const std::string want_tail = ReferenceEdgeWords(
+        prompt.substr(prompt.size() > 512 ? prompt.size() - 512 : 0), kPromptEdgeWords, true);
+    // The displayed text is clipped at 80 bytes; the hash covers all of it
+    // (KeyHash in link_keys.cc: the value hashed with the kind as seed).
+    const auto key_hash = [](LinkKind kind, std::string_view value) {
+      return Hash64(value, 0x6c696e6b00ULL + static_cast<uint64_t>(kind));
+    };
+    ASSERT_NE(head, nullptr) << round;
+    EXPECT_EQ(head->hash, key_hash(LinkKind::kPromptHead, want_head)) << round << ": " << want_head;
+    EXPECT_EQ(head->text, std::string_view(want_head).substr(0, head->text.size())) << round;
+    if (want_tail == want_head) {
+      EXPECT_EQ(tail, nullptr) << round;
+    } else {
+      ASSERT_NE(tail, nullptr) << round;
+      EXPECT_EQ(tail->hash, key_hash(LinkKind::kPromptTail, want_tail)) << round << ": " << want_tail;
+      EXPECT_EQ(tail->text, std::string_view(want_tail).substr(0, tail->text.size())) << round;
+    }
+  }
+  EXPECT_GT(with_edges, 1000u);
+}
+
+// The system-prompt cache: one extractor that has seen many system prompts
+// (more than its slots, so they collide and evict one another; repeats; one
+// longer than what is cached; one with no words) gives for each exchange the
+// system-prompt key a fresh extractor gives.
+TEST(KeyExtractor, CachedSystemPromptKeysEqualFreshOnes) {
+  std::vector<std::string> systems;
+  for (int i = 0; i < 700; ++i) systems.push_back("You are assistant number " + std::string(i % 7, 'x') + " of team " +
+                                                  std::to_string(i) + ". Answer in JSON.");
+  systems.push_back(std::string(3000, 'a') + " long");  // beyond the cached size
+  systems.push_back("... !!! ???");                     // no words: no key
+  systems.push_back("You are a helpful assistant.");
+  uint64_t state = 42;
+  KeyExtractor cached;
+  size_t with_key = 0;
+  for (int round = 0; round < 5000; ++round) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    // Mostly a few popular prompts, sometimes any of them.
+    const size_t pick = (state >> 40) % 4 == 0 ? (state >> 20) % systems.size() : systems.size() - 1 - (state >> 20) % 3;
+    Event e = BaseEvent();
+    e.system = systems[pick];
+    const auto got = Keys(cached, e);
+    KeyExtractor fresh;
+    const auto want = Keys(fresh, e);
+    const LinkKey* g = Find(got, LinkKind::kSystemPrompt);
+    const LinkKey* w = Find(want, LinkKind::kSystemPrompt);
+    ASSERT_EQ(g == nullptr, w == nullptr) << round << ": " << e.system.substr(0, 40);
+    if (w == nullptr) continue;
+    ++with_key;
+    EXPECT_EQ(g->hash, w->hash) << round << ": " << e.system.substr(0, 40);
+  }
+  EXPECT_GT(with_key, 3000u);
 }
 
 TEST(KeyExtractor, EmptyEventHasOnlyTheShapeKey) {

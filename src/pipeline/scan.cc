@@ -51,7 +51,6 @@ Result<ScanReport> RunScan(const ScanOptions& options, const ProgressCallback& p
     report.intel_indicators = static_cast<int64_t>(intel->indicator_count());
     (*engine)->SetIntel(std::move(intel));
   }
-  Event event;
   ScanProgress p;
   const auto report_progress = [&] {
     if (!progress) return;
@@ -63,10 +62,10 @@ Result<ScanReport> RunScan(const ScanOptions& options, const ProgressCallback& p
     progress(p);
   };
   uint64_t until_progress = kProgressEvents;
-  while ((*source)->Next(&event)) {
-    (*engine)->Process(event);
-    if (report.first_ts_ms == kNoTime) report.first_ts_ms = event.ts_ms;
-    report.last_ts_ms = std::max(report.last_ts_ms, event.ts_ms);
+  while (const Event* event = (*source)->Next()) {
+    (*engine)->Process(*event);
+    if (report.first_ts_ms == kNoTime) report.first_ts_ms = event->ts_ms;
+    report.last_ts_ms = std::max(report.last_ts_ms, event->ts_ms);
     if (--until_progress == 0) {
       until_progress = kProgressEvents;
       report_progress();

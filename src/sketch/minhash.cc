@@ -1,8 +1,13 @@
 #include "sketch/minhash.h"
 
+// xxHash compiled into this file: the band keys hash 16 bytes 16 times per
+// prompt, and inline (the length known at compile time) each costs a third
+// of a call into the shared library. Same algorithm, same values.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 namespace dg {
@@ -27,8 +32,48 @@ constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 // two stray quote marks; they are left unmasked.
 constexpr size_t kMaxQuotedBytes = 400;
 
-inline bool IsAsciiAlnum(unsigned char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
-inline bool IsSpace(unsigned char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+// Byte classes, looked up once per byte: every byte of every prompt passes
+// through the word loop below, and one table load replaces the chains of
+// range compares (about a third of MaskedWordHashes' instructions).
+constexpr uint8_t kSpaceClass = 1;   // ' ', \n, \t, \r, \f, \v
+constexpr uint8_t kAlnumClass = 2;   // ASCII letter or digit: starts a word
+constexpr uint8_t kWordClass = 4;    // letter, digit or '_': continues a word
+constexpr uint8_t kDigitClass = 8;   // '0'-'9'
+constexpr uint8_t kUpperClass = 16;  // 'A'-'Z'; (class & kUpperClass) << 1 is the 0x20 that lower-cases it
+static_assert(kUpperClass << 1 == 0x20, "the upper-case bit doubles into the ASCII case bit");
+
+constexpr std::array<uint8_t, 256> kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    const bool digit = c >= '0' && c <= '9';
+    const bool upper = c >= 'A' && c <= 'Z';
+    const bool lower = c >= 'a' && c <= 'z';
+    uint8_t cls = 0;
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v') cls |= kSpaceClass;
+    if (digit || upper || lower) cls |= kAlnumClass | kWordClass;
+    if (c == '_') cls |= kWordClass;
+    if (digit) cls |= kDigitClass;
+    if (upper) cls |= kUpperClass;
+    t[c] = cls;
+  }
+  return t;
+}();
+
+inline bool IsSpace(unsigned char c) { return (kByteClass[c] & kSpaceClass) != 0; }
+
+// For the bytes inside a word: 0 for a byte that ends the word, else the
+// lower-cased byte with its class in the high byte. One load gives the test,
+// the byte to hash and the digit flag (the loop is the hottest of linkage).
+constexpr std::array<uint16_t, 256> kWordByte = [] {
+  std::array<uint16_t, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    const uint8_t cls = kByteClass[c];
+    if ((cls & kWordClass) == 0) continue;
+    const unsigned lower = c | ((cls & kUpperClass) << 1);
+    t[c] = static_cast<uint16_t>((static_cast<unsigned>(cls) << 8) | lower);
+  }
+  return t;
+}();
 
 // Length of the UTF-8 sequence led by `c` (1 for stray continuation bytes).
 inline size_t Utf8Length(unsigned char c) {
@@ -63,7 +108,8 @@ void MaskedWordHashes(std::string_view text, std::vector<uint64_t>* out) {
   size_t i = 0;
   while (i < n) {
     const unsigned char c = s[i];
-    if (IsSpace(c)) {
+    const uint8_t cls = kByteClass[c];
+    if ((cls & kSpaceClass) != 0) {
       ++i;
       continue;
     }
@@ -85,17 +131,20 @@ void MaskedWordHashes(std::string_view text, std::vector<uint64_t>* out) {
       ++i;
       continue;
     }
-    if (IsAsciiAlnum(c)) {
+    if ((cls & kAlnumClass) != 0) {
       // FNV-1a over the lower-cased bytes, finished with a 64-bit mix: a
       // word costs a multiply per byte instead of a call into a general hash.
       size_t j = i;
       uint64_t h = kFnvOffset;
-      bool digit = false;
-      while (j < n && (IsAsciiAlnum(s[j]) || s[j] == '_')) {
-        digit |= (s[j] >= '0' && s[j] <= '9');
-        h = (h ^ static_cast<uint64_t>(s[j] | (s[j] >= 'A' && s[j] <= 'Z' ? 0x20 : 0))) * kFnvPrime;
+      unsigned seen = 0;  // union of the word's byte classes, in the high byte
+      while (j < n) {
+        const unsigned word_byte = kWordByte[s[j]];
+        if (word_byte == 0) break;
+        seen |= word_byte;
+        h = (h ^ (word_byte & 0xffu)) * kFnvPrime;
         ++j;
       }
+      const bool digit = ((seen >> 8) & kDigitClass) != 0;
       // "http" / "https" followed by "://": the whole URL is a placeholder.
       if (j + 2 < n && s[j] == ':' && s[j + 1] == '/' && s[j + 2] == '/') {
         while (j < n && !IsSpace(s[j])) ++j;
@@ -146,18 +195,22 @@ bool SketchWords(const std::vector<uint64_t>& words, TemplateSketch* sketch) {
     if (value < (*sketch)[bin]) (*sketch)[bin] = value;
   }
   // Densification by rotation (Shrivastava and Li, 2014): an empty bin takes
-  // the value of the next non-empty bin to its right, offset by the distance,
-  // so that two texts agree on an empty bin about as often as on a full one.
-  std::array<uint32_t, kSketchHashes> filled = *sketch;
-  for (size_t b = 0; b < kSketchHashes; ++b) {
-    if (filled[b] != kEmptyBin) continue;
-    for (size_t d = 1; d < kSketchHashes; ++d) {
-      const uint32_t donor = filled[(b + d) % kSketchHashes];
-      if (donor != kEmptyBin) {
-        (*sketch)[b] = static_cast<uint32_t>(Mix(donor, d));
-        break;
-      }
+  // the value of the next non-empty bin to its right (circularly), offset by
+  // the distance, so that two texts agree on an empty bin about as often as
+  // on a full one. One pass leftwards from a filled bin keeps that donor in
+  // hand instead of searching for it from every empty bin; only empty bins
+  // are written, so the donors read are always original values.
+  size_t donor = 0;
+  while ((*sketch)[donor] == kEmptyBin) ++donor;  // at least one shingle was binned
+  const size_t start = donor;
+  for (size_t step = 1; step < kSketchHashes; ++step) {
+    const size_t b = (start + kSketchHashes - step) % kSketchHashes;
+    if ((*sketch)[b] != kEmptyBin) {
+      donor = b;
+      continue;
     }
+    const size_t distance = (donor + kSketchHashes - b) % kSketchHashes;
+    (*sketch)[b] = static_cast<uint32_t>(Mix((*sketch)[donor], distance));
   }
   return true;
 }

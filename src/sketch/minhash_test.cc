@@ -1,8 +1,13 @@
 #include "sketch/minhash.h"
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace dg {
 namespace {
@@ -103,6 +108,187 @@ TEST(Sketch, FixedSeedsMakeSignaturesStableAcrossRuns) {
   EXPECT_EQ(s[63], 761119156u);
   EXPECT_EQ(ComputeBandKeys(s)[0], 15673468641333132299ull);
   EXPECT_EQ(kSketchScheme, "dg-oph-v1");
+}
+
+// MaskedWordHashes as first written (range compares per byte), kept as the
+// reference for the table-driven version: the word hashes feed signatures
+// that other providers compare, so they must not change by a bit.
+namespace reference {
+
+constexpr uint64_t kWordSeed = 0x6467736b65746368ULL;
+constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+constexpr size_t kMaxQuotedBytes = 400;
+
+bool IsAsciiAlnum(unsigned char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+bool IsSpace(unsigned char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+size_t Utf8Length(unsigned char c) { return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
+uint64_t Mix(uint64_t a, uint64_t b) {
+  uint64_t z = a * 0x9E3779B97F4A7C15ULL ^ (b + 0xBF58476D1CE4E5B9ULL + (a << 6) + (a >> 2));
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::vector<uint64_t> MaskedWordHashes(std::string_view text) {
+  const uint64_t number_hash = XXH3_64bits_withSeed("#", 1, kWordSeed);
+  const uint64_t quote_hash = XXH3_64bits_withSeed("<q>", 3, kWordSeed);
+  const uint64_t code_hash = XXH3_64bits_withSeed("<code>", 6, kWordSeed);
+  const uint64_t url_hash = XXH3_64bits_withSeed("<url>", 5, kWordSeed);
+  std::vector<uint64_t> out;
+  const size_t n = std::min(text.size(), kSketchMaxBytes);
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (IsSpace(c)) {
+      ++i;
+      continue;
+    }
+    if (c == '`' && i + 2 < n && s[i + 1] == '`' && s[i + 2] == '`') {
+      const size_t close = text.substr(0, n).find("```", i + 3);
+      out.push_back(code_hash);
+      i = close == std::string_view::npos ? n : close + 3;
+      continue;
+    }
+    if (c == '"') {
+      const size_t close = text.substr(0, n).substr(i + 1, kMaxQuotedBytes).find('"');
+      if (close != std::string_view::npos) {
+        out.push_back(quote_hash);
+        i = i + 1 + close + 1;
+        continue;
+      }
+      ++i;
+      continue;
+    }
+    if (IsAsciiAlnum(c)) {
+      size_t j = i;
+      uint64_t h = kFnvOffset;
+      bool digit = false;
+      while (j < n && (IsAsciiAlnum(s[j]) || s[j] == '_')) {
+        digit |= (s[j] >= '0' && s[j] <= '9');
+        h = (h ^ static_cast<uint64_t>(s[j] | (s[j] >= 'A' && s[j] <= 'Z' ? 0x20 : 0))) * kFnvPrime;
+        ++j;
+      }
+      if (j + 2 < n && s[j] == ':' && s[j + 1] == '/' && s[j + 2] == '/') {
+        while (j < n && !IsSpace(s[j])) ++j;
+        out.push_back(url_hash);
+      } else {
+        out.push_back(digit ? number_hash : Mix(h, kWordSeed));
+      }
+      i = j;
+      continue;
+    }
+    if (c >= 0x80) {
+      const size_t len = std::min(Utf8Length(c), n - i);
+      if (len >= 3) {
+        out.push_back(XXH3_64bits_withSeed(s + i, len, kWordSeed));
+        i += len;
+        continue;
+      }
+      size_t j = i;
+      while (j < n && s[j] >= 0x80 && Utf8Length(s[j]) < 3) j += std::min(Utf8Length(s[j]), n - j);
+      if (j == i) j = i + 1;
+      out.push_back(XXH3_64bits_withSeed(s + i, j - i, kWordSeed));
+      i = j;
+      continue;
+    }
+    ++i;
+  }
+  return out;
+}
+
+constexpr uint64_t kRollBase = 0x9E3779B97F4A7C15ULL;
+uint64_t Finalise(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// SketchWords as first written (densification searching for each empty
+// bin's donor).
+TemplateSketch SketchWords(const std::vector<uint64_t>& words) {
+  constexpr uint32_t kEmptyBin = 0xffffffffu;
+  TemplateSketch sketch;
+  sketch.fill(kEmptyBin);
+  if (words.empty()) return sketch;
+  const size_t shingles = words.size() < kShingleWords ? 1 : words.size() - kShingleWords + 1;
+  const size_t width = std::min(words.size(), kShingleWords);
+  uint64_t top = 1;
+  for (size_t k = 1; k < width; ++k) top *= kRollBase;
+  uint64_t rolling = 0;
+  for (size_t k = 0; k < width; ++k) rolling = rolling * kRollBase + words[k];
+  for (size_t i = 0; i < shingles; ++i) {
+    if (i > 0) rolling = (rolling - words[i - 1] * top) * kRollBase + words[i + width - 1];
+    const uint64_t h = Finalise(rolling);
+    const size_t bin = static_cast<size_t>(h >> 58);
+    const auto value = static_cast<uint32_t>(h);
+    if (value < sketch[bin]) sketch[bin] = value;
+  }
+  TemplateSketch filled = sketch;
+  for (size_t b = 0; b < kSketchHashes; ++b) {
+    if (filled[b] != kEmptyBin) continue;
+    for (size_t d = 1; d < kSketchHashes; ++d) {
+      const uint32_t donor = filled[(b + d) % kSketchHashes];
+      if (donor != kEmptyBin) {
+        sketch[b] = static_cast<uint32_t>(Mix(donor, d));
+        break;
+      }
+    }
+  }
+  return sketch;
+}
+
+}  // namespace reference
+
+// Word sequences from 1 to 300 words (one shingle up to more shingles than
+// bins, so from one filled bin to nearly all): the sketch equals the
+// reference's bin for bin.
+TEST(Sketch, EqualsTheReferenceOnRandomWordSequences) {
+  uint64_t state = 0xd15e;
+  const auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::vector<uint64_t> words(1 + (next() >> 33) % (round % 3 == 0 ? 300 : 40));
+    for (auto& w : words) w = next() % 50 == 0 ? 7 : next();  // some repeated words
+    TemplateSketch got;
+    ASSERT_TRUE(SketchWords(words, &got));
+    EXPECT_EQ(got, reference::SketchWords(words)) << "round " << round << ", " << words.size() << " words";
+  }
+}
+
+// Random texts built from every byte value and from the pieces the masking
+// treats specially (case, digits, '_', each whitespace byte, quotes, fences,
+// URLs, 2- to 4-byte UTF-8, stray continuation bytes), some longer than
+// kSketchMaxBytes: the word hashes equal the reference's exactly.
+TEST(MaskedWordHashes, EqualsTheReferenceOnRandomTexts) {
+  const std::vector<std::string> pieces = {
+      "word", "Word", "WORD", "snake_case", "_lead", "x9", "2026", "A1_b2", " ", "  ", "\n", "\t", "\r", "\f", "\v",
+      "\"", "\"quoted fill\"", "```", "```code\n```", "http://x.y/z", "https://a", "ftp:/", "caf\xc3\xa9",
+      "\xd0\x96\xd0\xb8", "\xe4\xbd\xa0\xe5\xa5\xbd", "\xf0\x9f\x98\x80", "\x80", "\xbf\xbf", "\xc3", "-", ".", "!?"};
+  uint64_t state = 0x5eed5eed;
+  const auto next = [&](size_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>((state >> 33) % n);
+  };
+  size_t words = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const size_t target = round % 10 == 0 ? 4000 + next(2000) : next(600);
+    while (text.size() < target) {
+      if (next(8) == 0) {
+        text.push_back(static_cast<char>(next(256)));
+      } else {
+        text += pieces[next(pieces.size())];
+      }
+    }
+    const auto want = reference::MaskedWordHashes(text);
+    EXPECT_EQ(Words(text), want) << "round " << round;
+    words += want.size();
+  }
+  EXPECT_GT(words, 100000u);
 }
 
 }  // namespace
