@@ -35,7 +35,7 @@ struct ServiceOptions {
   int64_t idle_timeout_ms = 5000;            // idle keep-alive connections are closed after this
   size_t io_threads = 1;                     // event loops: read requests, answer checks, write answers
   size_t threads = 16;                       // workers for the routes that wait (events, reads, overrides)
-  size_t max_connections = 4096;             // open connections; one more is answered 503 and closed
+  size_t max_connections = 4096;             // open connections; beyond: evict the longest idle, else 503
   // CPU affinity (ids as in /proc/cpuinfo; empty: wherever the OS puts
   // them). Keeping the event loops and the ingest/engine threads on
   // different cores stops a batch being processed from delaying a check.

@@ -377,6 +377,7 @@ struct HttpServer::Impl {
   Status Setup();
   void RunLoop(Loop* loop);
   void OnListen(Loop* loop);
+  bool EvictIdle(Loop* loop);  // closes this loop's longest-idle connection; false if none is idle
   void OnWake(Loop* loop);
   void OnReadable(Loop* loop, Connection* c);
   void OnWritable(Loop* loop, Connection* c);
@@ -441,6 +442,9 @@ void HttpServer::Impl::Close(Loop* loop, Connection* c) {
   if (c->dead) return;
   c->dead = true;
   loop->to_close.push_back(c->fd);
+  // Counted out now (the socket closes in Reap, after this batch of events,
+  // whose entries may still point at the connection).
+  open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 // Frees the connections closed while handling the last events. A busy
@@ -460,7 +464,6 @@ void HttpServer::Impl::Reap(Loop* loop) {
     if (c->registered) epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
     close(fd);
     loop->connections.erase(it);
-    open_connections.fetch_sub(1, std::memory_order_relaxed);
   }
   loop->to_close.clear();
 }
@@ -477,6 +480,11 @@ void HttpServer::Impl::OnListen(Loop* loop) {
       }
       return;  // EAGAIN: another loop took it, or none is left
     }
+    // At the limit, an idle keep-alive connection (the one silent longest)
+    // makes room: otherwise a client holding idle connections would lock
+    // everyone out until the idle timeout. Only when none is idle is the
+    // new one refused.
+    if (open_connections.load(std::memory_order_relaxed) >= options.max_connections) EvictIdle(loop);
     if (open_connections.load(std::memory_order_relaxed) >= options.max_connections) {
       std::string refusal;
       AppendResponse(&refusal, ErrorAnswer(503, "too many connections"), false, true);
@@ -501,6 +509,18 @@ void HttpServer::Impl::OnListen(Loop* loop) {
     open_connections.fetch_add(1, std::memory_order_relaxed);
     loop->connections.emplace(fd, std::move(c));
   }
+}
+
+bool HttpServer::Impl::EvictIdle(Loop* loop) {
+  Connection* oldest = nullptr;
+  for (auto& [fd, owned] : loop->connections) {
+    Connection* c = owned.get();
+    const bool idle = !c->dead && c->phase == Connection::Phase::kHead && c->in.empty() && c->out_pos >= c->out.size();
+    if (idle && (oldest == nullptr || c->last_read_ms < oldest->last_read_ms)) oldest = c;
+  }
+  if (oldest == nullptr) return false;
+  Close(loop, oldest);
+  return true;
 }
 
 void HttpServer::Impl::OnReadable(Loop* loop, Connection* c) {
@@ -726,10 +746,10 @@ void HttpServer::Impl::OnWake(Loop* loop) {
     DG_CHECK(it != loop->connections.end());  // a busy connection is never freed
     Connection* c = it->second.get();
     c->phase = Connection::Phase::kHead;
-    if (c->dead || !c->registered) {
-      // The client went away while the worker answered.
-      c->dead = false;
-      Close(loop, c);
+    if (c->dead) {
+      // The client went away while the worker answered (Close counted it
+      // out already): free it now that no worker holds its request.
+      loop->to_close.push_back(c->fd);
       continue;
     }
     SetInterest(loop, c, EPOLLIN);

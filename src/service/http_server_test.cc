@@ -231,23 +231,57 @@ TEST_F(HttpServerTest, SlowHeadGets408AfterTheReadTimeout) {
   close(fd);
 }
 
-TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
+TEST_F(HttpServerTest, AtTheConnectionLimitTheLongestIdleMakesRoomElse503) {
   ServiceOptions o;
   o.max_connections = 2;
   Start(o);
   const int a = Connect();
   const int b = Connect();
   Send(a, CheckRequest("x"));
+  ASSERT_EQ(Read(a, 1).size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
   Send(b, CheckRequest("y"));
-  ASSERT_EQ(Read(a, 1).size(), 1u);  // both accepted
-  ASSERT_EQ(Read(b, 1).size(), 1u);
+  ASSERT_EQ(Read(b, 1).size(), 1u);  // both accepted, both now idle; a longer
   const int c = Connect();
-  const std::vector<std::string> refused = Read(c, 1);
+  Send(c, CheckRequest("z"));
+  const std::vector<std::string> served = Read(c, 1);
+  ASSERT_EQ(served.size(), 1u);
+  EXPECT_TRUE(served[0].starts_with("200 ")) << served[0];
+  EXPECT_TRUE(ClosedByPeer(a));  // evicted
+  Send(b, CheckRequest("y"));
+  EXPECT_EQ(Read(b, 1).size(), 1u);  // still served
+  // None idle: b and c each have a request half sent.
+  Send(b, "POST /v1/check HTTP/1.1\r\n");
+  Send(c, "POST /v1/check HTTP/1.1\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int d = Connect();
+  const std::vector<std::string> refused = Read(d, 1);
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_TRUE(refused[0].starts_with("503 {\"error\"")) << refused[0];
+  close(d);
   close(c);
-  close(a);
   close(b);
+  close(a);
+}
+
+TEST_F(HttpServerTest, AClientGoneWhileAWorkerAnswersIsCountedOut) {
+  ServiceOptions o;
+  o.max_connections = 1;
+  Start(o);
+  const int a = Connect();
+  Send(a, EventsRequest(200, "gone"));
+  close(a);  // before the answer
+  // The one connection allowed is free again once the server has seen a go.
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    const int b = Connect();
+    Send(b, CheckRequest("x"));
+    const std::vector<std::string> got = Read(b, 1);
+    served = got.size() == 1 && got[0].starts_with("200 ");
+    close(b);
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(served);
 }
 
 TEST_F(HttpServerTest, SeveralLoopsShareTheListeningSocket) {
