@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "common/ascii.h"
+
 namespace dg {
 namespace {
 
@@ -35,15 +37,6 @@ bool Contains(const std::vector<std::string>& tokens, std::string_view token) {
   return found;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const char x = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    const char y = (b[i] >= 'A' && b[i] <= 'Z') ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-    if (x != y) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -61,7 +54,7 @@ TokenSet TokenSet::FromOptions(const ServiceOptions& options) {
 Scope TokenSet::Authorize(std::string_view authorization) const {
   if (open()) return Scope::kWrite;
   constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() <= kScheme.size() || !EqualsIgnoreCase(authorization.substr(0, kScheme.size()), kScheme)) {
+  if (authorization.size() <= kScheme.size() || !AsciiEqualsIgnoreCase(authorization.substr(0, kScheme.size()), kScheme)) {
     return Scope::kNone;
   }
   std::string_view token = authorization.substr(kScheme.size());

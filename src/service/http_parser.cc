@@ -3,6 +3,8 @@
 #include <array>
 #include <charconv>
 
+#include "common/ascii.h"
+
 namespace dg {
 namespace {
 
@@ -32,8 +34,6 @@ bool IsToken(std::string_view s) {
   return true;
 }
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -44,7 +44,7 @@ std::string_view Trim(std::string_view s) {
 bool ListHas(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     const size_t comma = value.find(',');
-    if (EqualsIgnoreCase(Trim(value.substr(0, comma)), token)) return true;
+    if (AsciiEqualsIgnoreCase(Trim(value.substr(0, comma)), token)) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -83,17 +83,9 @@ int HexValue(char c) {
 
 }  // namespace
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 std::string_view RequestHead::Header(std::string_view name) const {
   for (const HttpHeader& h : headers) {
-    if (EqualsIgnoreCase(h.name, name)) return h.value;
+    if (AsciiEqualsIgnoreCase(h.name, name)) return h.value;
   }
   return {};
 }
@@ -114,7 +106,12 @@ HeadParse ParseRequestHead(std::string_view buffer, const HttpLimits& limits, Re
   }
   const size_t head_bytes = end + kBlankLine.size();
   if (head_bytes > limits.max_head_bytes) return Error(431, "request headers too large");
+  // A connection parses every request into the same head: keep the header
+  // list's allocation (a fresh vector grows four times per request).
+  std::vector<HttpHeader> headers = std::move(head->headers);
+  headers.clear();
   *head = RequestHead{};
+  head->headers = std::move(headers);
   std::string_view rest = buffer.substr(0, end + kCrlf.size());
 
   // Request line: METHOD SP target SP HTTP/1.x
@@ -171,7 +168,7 @@ HeadParse ParseRequestHead(std::string_view buffer, const HttpLimits& limits, Re
       }
     }
     head->headers.push_back({name, value});
-    if (EqualsIgnoreCase(name, "content-length")) {
+    if (AsciiEqualsIgnoreCase(name, "content-length")) {
       uint64_t n = 0;
       const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (value.empty() || value.size() > kMaxContentLengthDigits || ec != std::errc() ||
@@ -181,16 +178,16 @@ HeadParse ParseRequestHead(std::string_view buffer, const HttpLimits& limits, Re
       if (have_length && n != head->content_length) return Error(400, "conflicting Content-Length headers");
       have_length = true;
       head->content_length = n;
-    } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
-      if (have_encoding || !EqualsIgnoreCase(value, "chunked")) {
+    } else if (AsciiEqualsIgnoreCase(name, "transfer-encoding")) {
+      if (have_encoding || !AsciiEqualsIgnoreCase(value, "chunked")) {
         return Error(400, "only Transfer-Encoding: chunked is accepted");
       }
       have_encoding = true;
-    } else if (EqualsIgnoreCase(name, "connection")) {
+    } else if (AsciiEqualsIgnoreCase(name, "connection")) {
       close = close || ListHas(value, "close");
       keep_alive_token = keep_alive_token || ListHas(value, "keep-alive");
-    } else if (EqualsIgnoreCase(name, "expect")) {
-      head->expect_continue = EqualsIgnoreCase(value, "100-continue");
+    } else if (AsciiEqualsIgnoreCase(name, "expect")) {
+      head->expect_continue = AsciiEqualsIgnoreCase(value, "100-continue");
     }
   }
   if (have_length && have_encoding) return Error(400, "both Content-Length and Transfer-Encoding");

@@ -104,9 +104,6 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
 // absent or malformed.
 std::optional<std::string> QueryValue(std::string_view query, std::string_view key);
 
-// ASCII case-insensitive equality (header names, tokens).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-
 }  // namespace dg
 
 #endif  // DG_SERVICE_HTTP_PARSER_H_

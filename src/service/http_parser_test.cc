@@ -32,6 +32,26 @@ TEST(HttpParserTest, ParsesAHead) {
   EXPECT_TRUE(h.keep_alive);
 }
 
+TEST(HttpParserTest, AReusedHeadHoldsOnlyItsOwnRequest) {
+  RequestHead h;
+  ASSERT_EQ(Parse("POST /a?q=1 HTTP/1.0\r\nAuthorization: Bearer x\r\nConnection: keep-alive\r\n"
+                  "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
+                  &h)
+                .outcome,
+            ParseOutcome::kComplete);
+  const size_t capacity = h.headers.capacity();
+  ASSERT_EQ(Parse("GET /b HTTP/1.1\r\nHost: y\r\nConnection: close\r\n\r\n", &h).outcome, ParseOutcome::kComplete);
+  EXPECT_EQ(h.path, "/b");
+  EXPECT_EQ(h.query, "");
+  EXPECT_EQ(h.headers.size(), 2u);
+  EXPECT_EQ(h.Header("Authorization"), "");
+  EXPECT_FALSE(h.chunked);
+  EXPECT_FALSE(h.expect_continue);
+  EXPECT_FALSE(h.keep_alive);
+  EXPECT_EQ(h.minor_version, 1);
+  EXPECT_GE(h.headers.capacity(), capacity);  // the allocation is kept
+}
+
 TEST(HttpParserTest, IncompleteUntilTheBlankLineArrivesInPieces) {
   const std::string text = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
   RequestHead h;
