@@ -47,17 +47,11 @@ inline AnswerHead ParseAnswerHead(std::string_view head) {
   AnswerHead h;
   const size_t sp = head.find(' ');
   if (sp != std::string_view::npos) h.status = std::atoi(std::string(head.substr(sp + 1, 3)).c_str());
-  constexpr std::string_view kLength = "content-length:";
-  for (size_t i = 0; i + kLength.size() <= head.size(); ++i) {
-    if (head[i] != '\n' && i != 0) continue;
-    const size_t at = head[i] == '\n' ? i + 1 : i;
-    if (at + kLength.size() > head.size()) break;
-    bool match = true;
-    for (size_t k = 0; k < kLength.size() && match; ++k) {
-      match = std::tolower(static_cast<unsigned char>(head[at + k])) == kLength[k];
-    }
-    if (match) h.content_length = std::atoll(std::string(head.substr(at + kLength.size(), 20)).c_str());
-  }
+  std::string lower(head);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  constexpr std::string_view kLength = "\ncontent-length:";
+  const size_t at = lower.find(kLength);
+  if (at != std::string::npos) h.content_length = std::atoll(lower.c_str() + at + kLength.size());
   return h;
 }
 
