@@ -45,6 +45,7 @@
 #include "classify/required_literals.h"
 #include "classify/word_evidence.h"
 #include "common/hash.h"
+#include "common/recent_text_cache.h"
 #include "common/utf8.h"
 
 namespace dg {
@@ -408,22 +409,8 @@ struct ResidualMatchers {
 // new prompt replaces the one in its slot); prompts longer than kMaxBytes are
 // always scanned. Memory is allocated once, when the instance is made, so
 // Classify() still never allocates.
-struct SystemPromptCache {
-  // 256 slots kept 91% of the demo traffic's system prompts (64: 73%).
-  static constexpr size_t kEntries = 256;
-  static constexpr size_t kMaxBytes = 2048;
-
-  struct Entry {
-    uint64_t hash = 0;
-    uint32_t length = 0;
-    bool used = false;
-    HitSet hits{};
-  };
-  std::array<Entry, kEntries> entries{};
-  std::unique_ptr<char[]> text = std::make_unique_for_overwrite<char[]>(kEntries * kMaxBytes);
-
-  const char* TextOf(size_t slot) const { return text.get() + slot * kMaxBytes; }
-};
+// 256 slots kept 91% of the demo traffic's system prompts (64: 73%).
+struct SystemPromptCache : RecentTextCache<HitSet> {};
 
 namespace {
 
@@ -776,21 +763,11 @@ PromptClass PromptClassifier::Classify(const PromptContext& context) {
     return PromptClass{};  // documented fallback: "other", no flags
   }
   const std::string_view system = context.system;
-  if (!system.empty() && system.size() <= SystemPromptCache::kMaxBytes) {
-    SystemPromptCache& cache = *system_cache_;
-    const uint64_t hash = Hash64(system);
-    const size_t slot = hash % SystemPromptCache::kEntries;
-    SystemPromptCache::Entry& entry = cache.entries[slot];
-    if (entry.used && entry.hash == hash && entry.length == system.size() &&
-        std::memcmp(cache.TextOf(slot), system.data(), system.size()) == 0) {
-      system_hits = entry.hits;
-    } else {
-      if (!ScanText(*residual_, scratch_.get(), *phrases_, system, &system_hits)) return PromptClass{};
-      entry = {hash, static_cast<uint32_t>(system.size()), true, system_hits};
-      std::memcpy(cache.text.get() + slot * SystemPromptCache::kMaxBytes, system.data(), system.size());
-    }
-  } else if (!ScanText(*residual_, scratch_.get(), *phrases_, system, &system_hits)) {
-    return PromptClass{};
+  if (const HitSet* cached = system.empty() ? nullptr : system_cache_->Find(system); cached != nullptr) {
+    system_hits = *cached;
+  } else {
+    if (!ScanText(*residual_, scratch_.get(), *phrases_, system, &system_hits)) return PromptClass{};
+    if (!system.empty()) system_cache_->Put(system, system_hits);
   }
 
   Tally tally;

@@ -246,16 +246,15 @@ bool KeyExtractor::SystemPromptHash(std::string_view system, uint64_t* words_has
     *hash = XXH3_64bits(words_.data(), words_.size() * sizeof(uint64_t));
     return true;
   };
-  if (system.size() > kSystemCacheMaxBytes) return compute(words_hash);
-  if (system_cache_.empty()) system_cache_.resize(kSystemCacheSlots);
-  SystemPromptSlot& slot = system_cache_[Hash64(system) % kSystemCacheSlots];
-  if (!slot.filled || slot.text != system) {
-    slot.has_words = compute(&slot.words_hash);
-    slot.text.assign(system);
-    slot.filled = true;
+  if (const SystemPromptHashValue* cached = system_cache_.Find(system); cached != nullptr) {
+    *words_hash = cached->words_hash;
+    return cached->has_words;
   }
-  *words_hash = slot.words_hash;
-  return slot.has_words;
+  SystemPromptHashValue v;
+  v.has_words = compute(&v.words_hash);
+  system_cache_.Put(system, v);
+  *words_hash = v.words_hash;
+  return v.has_words;
 }
 
 std::string KeyExtractor::Display(const LinkKey& key, const Event& e) const {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "classify/classifier.h"
+#include "common/recent_text_cache.h"
 #include "ingest/event.h"
 #include "sketch/minhash.h"
 
@@ -121,20 +122,15 @@ class KeyExtractor {
   // the demo traffic ~3k instructions per system prompt; 91% repeat one of
   // the last 256). So the hash of recent ones is kept: direct-mapped by the
   // text's hash and compared byte for byte, a hit is exactly what hashing
-  // again would give. Up to kSystemCacheSlots * kSystemCacheMaxBytes (512 KiB)
-  // of text, allocated as slots fill.
-  static constexpr size_t kSystemCacheSlots = 256;
-  static constexpr size_t kSystemCacheMaxBytes = 2048;
-  struct SystemPromptSlot {
-    bool filled = false;
+  // again would give (common/recent_text_cache.h; 512 KiB of text once used).
+  struct SystemPromptHashValue {
     bool has_words = false;  // a prompt of only spaces and punctuation gives no key
     uint64_t words_hash = 0;
-    std::string text;
   };
   // The hash of the masked words of `system` (false: it has none), from the
   // cache or computed (and cached).
   bool SystemPromptHash(std::string_view system, uint64_t* words_hash);
-  std::vector<SystemPromptSlot> system_cache_;
+  RecentTextCache<SystemPromptHashValue> system_cache_;
 };
 
 }  // namespace dg
