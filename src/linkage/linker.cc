@@ -464,18 +464,6 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
     }
   }
   std::vector<bool> in_core = PeelToCore(n, edges, config_.edge_threshold, config_.core_median_share);
-  if (getenv("DG_DEBUG") && n > 1000) {
-    size_t ns = 0, nc = 0, nk = 0, np = 0, noedge = 0;
-    for (uint32_t i = 0; i < n; ++i) {
-      ns += seed[i];
-      nc += candidate[i];
-      nk += in_core[i] && candidate[i];
-      np += accounts_[members[i]].is_protected;
-      noedge += accounts_[members[i]].edges.empty();
-    }
-    fprintf(stderr, "rescore n=%zu seeds=%zu cand=%zu core=%zu protected=%zu edges=%zu noedge=%zu\n", n, ns,
-            nc, nk, np, edges.size(), noedge);
-  }
   for (uint32_t i = 0; i < n; ++i) in_core[i] = in_core[i] && candidate[i];
   // Aggregate over the core.
   size_t core_n = 0;
