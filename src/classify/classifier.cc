@@ -36,11 +36,14 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "classify/database_bundle.h"
 #include "classify/pattern_split.h"
 #include "classify/required_literals.h"
 #include "classify/word_evidence.h"
@@ -395,6 +398,7 @@ struct ResidualMatchers {
 
   DatabasePtr shared;  // null when no expression is left for it
   std::vector<Gated> gated;
+  size_t precompiled = 0;  // databases taken from ClassifierOptions::precompiled
   // Gate bit of each byte value (0 for bytes no clause holds); at most 64
   // distinct gate bytes.
   std::array<uint64_t, 256> byte_bits{};
@@ -592,7 +596,140 @@ PromptClassifier::~PromptClassifier() = default;
 
 size_t PromptClassifier::PatternCount() { return kPatternCount; }
 
+namespace {
+
+struct HsExpression {
+  const std::string* text;
+  unsigned int flags;
+  unsigned int id;
+};
+
+// Where Build() gets each database: from the bundle when it holds one
+// compiled from the same expressions, flags and ids by this Hyperscan version
+// (the key is a 64-bit hash of all of them), else from the compiler. When
+// `exported` is given every database is compiled and recorded there.
+class DatabaseSource {
+ public:
+  DatabaseSource(const DatabaseBundle& bundle, std::vector<DatabaseBundle::Entry>* exported)
+      : bundle_(bundle), exported_(exported) {}
+
+  Result<ResidualMatchers::DatabasePtr> Get(const std::vector<HsExpression>& set) {
+    const uint64_t key = KeyOf(set);
+    if (exported_ == nullptr) {
+      if (std::optional<std::string_view> bytes = bundle_.Find(key)) {
+        hs_database_t* raw_db = nullptr;
+        if (hs_deserialize_database(bytes->data(), bytes->size(), &raw_db) == HS_SUCCESS) {
+          ++precompiled_;
+          return ResidualMatchers::DatabasePtr(raw_db);
+        }
+      }
+    }
+    auto db = Compile(set);
+    if (!db.ok() || exported_ == nullptr) return db;
+    char* bytes = nullptr;
+    size_t length = 0;
+    if (hs_serialize_database(db->get(), &bytes, &length) != HS_SUCCESS) {
+      return Status::Internal("classifier: cannot serialize a Hyperscan database");
+    }
+    exported_->push_back(DatabaseBundle::Entry{key, std::string(bytes, length)});
+    std::free(bytes);  // Hyperscan's default misc allocator is malloc
+    return db;
+  }
+
+  size_t precompiled() const { return precompiled_; }
+
+ private:
+  static uint64_t KeyOf(const std::vector<HsExpression>& set) {
+    std::string description = "hyperscan ";
+    description += hs_version();
+    description += "\nblock\n";
+    for (const HsExpression& e : set) {
+      description += std::to_string(e.flags) + ' ' + std::to_string(e.id) + ' ';
+      description += *e.text;
+      description += '\0';
+    }
+    return Hash64(description);
+  }
+
+  static Result<ResidualMatchers::DatabasePtr> Compile(const std::vector<HsExpression>& set) {
+    std::vector<const char*> expressions;
+    std::vector<unsigned int> flags;
+    std::vector<unsigned int> ids;
+    for (const HsExpression& e : set) {
+      expressions.push_back(e.text->c_str());
+      flags.push_back(e.flags);
+      ids.push_back(e.id);
+    }
+    hs_database_t* raw_db = nullptr;
+    hs_compile_error_t* compile_error = nullptr;
+    const hs_error_t rc = hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                                           static_cast<unsigned int>(expressions.size()), HS_MODE_BLOCK,
+                                           /*platform=*/nullptr, &raw_db, &compile_error);
+    if (rc != HS_SUCCESS) {
+      std::string message = "classifier: Hyperscan compile failed";
+      if (compile_error != nullptr) {
+        message += ": ";
+        message += compile_error->message;
+        if (compile_error->expression >= 0 && static_cast<size_t>(compile_error->expression) < expressions.size()) {
+          message += " in pattern ";
+          message += expressions[static_cast<size_t>(compile_error->expression)];
+        }
+        hs_free_compile_error(compile_error);
+      }
+      return Status::Internal(std::move(message));
+    }
+    return ResidualMatchers::DatabasePtr(raw_db);
+  }
+
+  const DatabaseBundle& bundle_;
+  std::vector<DatabaseBundle::Entry>* exported_;
+  size_t precompiled_ = 0;
+};
+
+// hs_scan()'s callback for probes, which expect no match.
+// NOLINTNEXTLINE(google-runtime-int)
+int IgnoreMatch(unsigned int, unsigned long long, unsigned long long, unsigned int, void*) { return 0; }
+
+}  // namespace
+
 Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create(const ClassifierOptions& options) {
+  DatabaseBundle bundle;
+  if (!options.precompiled.empty()) {
+    // A damaged bundle is not an error: every database is compiled instead.
+    auto parsed = DatabaseBundle::Parse(options.precompiled);
+    if (parsed.ok()) bundle = std::move(parsed).value();
+  }
+  auto built = Build(options, bundle, /*exported=*/nullptr);
+  if (!built.ok() || (*built)->precompiled_database_count() == 0) return built;
+  // A serialized database is tied to the CPU features it was compiled for;
+  // Hyperscan says so when it runs (HS_DB_PLATFORM_ERROR). A binary moved to
+  // an older CPU compiles instead.
+  const PromptClassifier& c = **built;
+  bool runs = c.residual_->shared == nullptr ||
+              hs_scan(c.residual_->shared.get(), "", 0, 0, c.scratch_.get(), IgnoreMatch, nullptr) == HS_SUCCESS;
+  for (const ResidualMatchers::Gated& g : c.residual_->gated) {
+    runs = runs && hs_scan(g.database.get(), "", 0, 0, c.scratch_.get(), IgnoreMatch, nullptr) == HS_SUCCESS;
+  }
+  if (runs) return built;
+  return Build(options, DatabaseBundle{}, /*exported=*/nullptr);
+}
+
+Result<std::string> PromptClassifier::ExportDatabases(const ClassifierOptions& options) {
+  std::vector<DatabaseBundle::Entry> entries;
+  auto built = Build(options, DatabaseBundle{}, &entries);
+  if (!built.ok()) return built.status();
+  return DatabaseBundle::Serialize(entries);
+}
+
+size_t PromptClassifier::database_count() const {
+  return (residual_->shared != nullptr ? 1 : 0) + residual_->gated.size();
+}
+
+size_t PromptClassifier::precompiled_database_count() const { return residual_->precompiled; }
+
+Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Build(const ClassifierOptions& options,
+                                                                  const DatabaseBundle& bundle,
+                                                                  std::vector<DatabaseBundle::Entry>* exported) {
   // Word lists go to the phrase table, the rest of each rule to Hyperscan
   // (see pattern_split.h). Exact-case rules and rules anchored at the text
   // start keep Hyperscan: the tokenizer folds case and does not know where a
@@ -621,43 +758,9 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create(const Classif
   }
   phrases->Build();
 
-  struct Expression {
-    const std::string* text;
-    unsigned int flags;
-    unsigned int id;
-  };
-  auto compile = [](const std::vector<Expression>& set) -> Result<ResidualMatchers::DatabasePtr> {
-    std::vector<const char*> expressions;
-    std::vector<unsigned int> flags;
-    std::vector<unsigned int> ids;
-    for (const Expression& e : set) {
-      expressions.push_back(e.text->c_str());
-      flags.push_back(e.flags);
-      ids.push_back(e.id);
-    }
-    hs_database_t* raw_db = nullptr;
-    hs_compile_error_t* compile_error = nullptr;
-    const hs_error_t rc = hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                                           static_cast<unsigned int>(expressions.size()), HS_MODE_BLOCK,
-                                           /*platform=*/nullptr, &raw_db, &compile_error);
-    if (rc != HS_SUCCESS) {
-      std::string message = "classifier: Hyperscan compile failed";
-      if (compile_error != nullptr) {
-        message += ": ";
-        message += compile_error->message;
-        if (compile_error->expression >= 0 && static_cast<size_t>(compile_error->expression) < expressions.size()) {
-          message += " in pattern ";
-          message += expressions[static_cast<size_t>(compile_error->expression)];
-        }
-        hs_free_compile_error(compile_error);
-      }
-      return Status::Internal(std::move(message));
-    }
-    return ResidualMatchers::DatabasePtr(raw_db);
-  };
-
   auto residual = std::make_shared<ResidualMatchers>();
-  std::vector<Expression> shared;
+  DatabaseSource source(bundle, exported);
+  std::vector<HsExpression> shared;
   size_t gate_bytes = 0;  // distinct bytes with a gate bit so far
   for (size_t r = 0; r < residuals.size(); ++r) {
     const Pattern& p = kPatterns[residual_ids[r]];
@@ -676,7 +779,7 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create(const Classif
     const bool non_ascii = std::any_of(
         expr.begin(), expr.end(), [](char ch) { return static_cast<unsigned char>(ch) >= kFirstNonAscii; });
     if (non_ascii) f |= HS_FLAG_UTF8;
-    const Expression e{&residuals[r], f, residual_ids[r]};
+    const HsExpression e{&residuals[r], f, residual_ids[r]};
 
     // Gated: its best clause has a one-character string (nothing longer for
     // Hyperscan to anchor on) and it has clauses of single ASCII bytes,
@@ -716,7 +819,7 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create(const Classif
         if (complete) gated.clause_bits[gated.clause_count++] = mask;
       }
       if (gated.clause_count > 0) {
-        auto db = compile({e});
+        auto db = source.Get({e});
         if (!db.ok()) return db.status();
         gated.database = std::move(db).value();
         gated.pattern = e.id;
@@ -729,7 +832,7 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create(const Classif
     shared.push_back(e);
   }
   if (!shared.empty()) {
-    auto db = compile(shared);
+    auto db = source.Get(shared);
     if (!db.ok()) return db.status();
     residual->shared = std::move(db).value();
   }
@@ -741,6 +844,7 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create(const Classif
   bool allocated = allocate(residual->shared.get());
   for (const ResidualMatchers::Gated& g : residual->gated) allocated = allocated && allocate(g.database.get());
   ScratchPtr scratch(raw_scratch);
+  residual->precompiled = source.precompiled();
   if (!allocated || scratch == nullptr) {
     return Status::Internal("classifier: cannot allocate Hyperscan scratch space");
   }

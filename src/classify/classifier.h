@@ -38,8 +38,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "classify/database_bundle.h"
 #include "common/status.h"
 
 struct hs_database;
@@ -86,6 +89,14 @@ struct ClassifierOptions {
   // literals only on texts holding them (see classifier.cc). False: one
   // Hyperscan database of every residual expression, the reference.
   bool gate_residual = true;
+  // Compiled databases to take instead of compiling them: the bytes of a
+  // DatabaseBundle (classify/database_bundle.h), e.g. the one the build links
+  // in (classify/prebuilt.h). A database is taken only if the bundle holds
+  // one compiled from exactly the same expressions, flags and ids by the
+  // same Hyperscan version, and it runs on this CPU; anything else (and a
+  // damaged bundle) is compiled, so the result never depends on the bundle.
+  // Must stay valid while Create() runs.
+  std::string_view precompiled;
 };
 
 struct PromptClass {
@@ -100,10 +111,10 @@ struct PromptClass {
 // clones; Classify() is NOT thread-safe because it uses the instance's
 // Hyperscan scratch space and its cache of recent system prompts' matches
 // (about 530 KiB, allocated when the instance is made), so use one instance
-// per thread. Create() builds
-// the phrase table and compiles the residual patterns, about half a second:
-// do it once per process and Clone() (under a microsecond) for every
-// further thread.
+// per thread. Create() builds the phrase table and compiles the residual
+// patterns, about half a second of CPU (under 0.1 s when every database comes
+// precompiled): do it once per process and Clone() (under a microsecond) for
+// every further thread.
 //
 // Invariants: a constructed classifier always holds a built phrase table,
 // compiled databases and scratch space allocated for all of them; Classify()
@@ -113,6 +124,10 @@ class PromptClassifier {
   // Compiles the pattern set. Fails (kInternal) only if a pattern does not
   // compile or Hyperscan cannot allocate, i.e. on a bug or a broken install.
   static Result<std::unique_ptr<PromptClassifier>> Create(const ClassifierOptions& options = {});
+
+  // Compiles every database Create(options) would (options.precompiled is
+  // ignored) and returns them as DatabaseBundle bytes, for the build.
+  static Result<std::string> ExportDatabases(const ClassifierOptions& options = {});
 
   // A classifier sharing this one's compiled databases with its own scratch.
   Result<std::unique_ptr<PromptClassifier>> Clone() const;
@@ -129,6 +144,11 @@ class PromptClassifier {
   // Number of rules (patterns of the rule list, for reports and tests).
   static size_t PatternCount();
 
+  // Hyperscan databases this classifier runs, and how many of them were
+  // taken from ClassifierOptions::precompiled rather than compiled.
+  size_t database_count() const;
+  size_t precompiled_database_count() const;
+
  private:
   struct ScratchDeleter {
     void operator()(hs_scratch* scratch) const;
@@ -141,6 +161,12 @@ class PromptClassifier {
 
   PromptClassifier(std::shared_ptr<const ResidualMatchers> residual, std::shared_ptr<const PhraseTable> phrases,
                    ScratchPtr scratch);
+
+  // Create() without the platform check; with `exported`, compiles every
+  // database and records it there.
+  static Result<std::unique_ptr<PromptClassifier>> Build(const ClassifierOptions& options,
+                                                         const DatabaseBundle& bundle,
+                                                         std::vector<DatabaseBundle::Entry>* exported);
 
   std::shared_ptr<const ResidualMatchers> residual_;  // the residual rules' databases
   std::shared_ptr<const PhraseTable> phrases_;        // the word-list rules

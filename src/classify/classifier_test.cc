@@ -6,6 +6,7 @@
 // can be reported.
 
 #include "classify/classifier.h"
+#include "classify/prebuilt.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -832,6 +833,66 @@ TEST(ClassifierCacheTest, RepeatedSystemPromptsClassifyAsFresh) {
   // The one-byte variants really differ, so a cache keyed too loosely fails.
   EXPECT_TRUE((*classifier)->Classify({.prompt = "Hi", .system = systems[0]}).reasoning_coercion);
   EXPECT_FALSE((*classifier)->Classify({.prompt = "Hi", .system = systems[1]}).reasoning_coercion);
+}
+
+// The databases the build links in (classify/prebuilt.h) are all taken, and
+// decide exactly what freshly compiled ones do. A bundle that does not fit
+// (damaged, or made for other options) is never an error: what it cannot
+// supply is compiled, with the same results.
+TEST(ClassifierPrebuiltTest, BuildsBundleCoversEveryDatabase) {
+  auto prebuilt = PromptClassifier::Create({.precompiled = PrebuiltClassifierDatabases()});
+  ASSERT_TRUE(prebuilt.ok()) << prebuilt.status().message();
+  EXPECT_GT((*prebuilt)->database_count(), 1U);
+  EXPECT_EQ((*prebuilt)->precompiled_database_count(), (*prebuilt)->database_count());
+  auto compiled = PromptClassifier::Create();
+  ASSERT_TRUE(compiled.ok());
+  EXPECT_EQ((*compiled)->precompiled_database_count(), 0U);
+  EXPECT_EQ((*compiled)->database_count(), (*prebuilt)->database_count());
+}
+
+TEST(ClassifierPrebuiltTest, BundledAndCompiledDatabasesAgree) {
+  const std::string exported_reference = [] {
+    auto bytes = PromptClassifier::ExportDatabases({.gate_residual = false});
+    return bytes.ok() ? *bytes : std::string();
+  }();
+  ASSERT_FALSE(exported_reference.empty());
+  std::string truncated(PrebuiltClassifierDatabases().substr(0, PrebuiltClassifierDatabases().size() / 2));
+  auto compiled = PromptClassifier::Create();
+  auto prebuilt = PromptClassifier::Create({.precompiled = PrebuiltClassifierDatabases()});
+  auto damaged = PromptClassifier::Create({.precompiled = truncated});
+  auto garbage = PromptClassifier::Create({.precompiled = "DGHSDB01 and then anything"});
+  // A bundle of the one-database reference: none of its databases fits the gated set.
+  auto foreign = PromptClassifier::Create({.precompiled = exported_reference});
+  auto reference = PromptClassifier::Create({.gate_residual = false, .precompiled = exported_reference});
+  for (const auto* c : {&compiled, &prebuilt, &damaged, &garbage, &foreign, &reference}) {
+    ASSERT_TRUE(c->ok()) << c->status().message();
+  }
+  EXPECT_EQ((*damaged)->precompiled_database_count(), 0U);
+  EXPECT_EQ((*garbage)->precompiled_database_count(), 0U);
+  EXPECT_EQ((*foreign)->precompiled_database_count(), 0U);
+  EXPECT_EQ((*reference)->precompiled_database_count(), 1U);
+
+  std::vector<std::string> texts = {"def f(x): return x.y(1)", "Think step by step.", "\xff(\xfe)", ""};
+  for (const char* name : {"mt_bench", "gsm8k"}) {
+    for (Turns& turns : LoadSample(name)) {
+      for (std::string& t : turns) texts.push_back(std::move(t));
+    }
+  }
+  ASSERT_GT(texts.size(), 100U);
+  size_t flagged = 0;
+  for (const std::string& t : texts) {
+    const PromptContext context{.prompt = t, .turn = 1};
+    const PromptClass want = (*compiled)->Classify(context);
+    flagged += want.capability_hits != 0;
+    for (auto* c : {&prebuilt, &damaged, &garbage, &foreign, &reference}) {
+      const PromptClass got = (**c)->Classify(context);
+      ASSERT_EQ(got.capability, want.capability) << t.substr(0, 80);
+      ASSERT_EQ(got.capability_hits, want.capability_hits) << t.substr(0, 80);
+      ASSERT_EQ(got.reasoning_coercion, want.reasoning_coercion) << t.substr(0, 80);
+      ASSERT_EQ(got.rubric_grading, want.rubric_grading) << t.substr(0, 80);
+    }
+  }
+  EXPECT_GT(flagged, texts.size() / 2);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <map>
 #include <cmath>
 
+#include "classify/prebuilt.h"
 #include "common/json_writer.h"
 #include "sketch/minhash.h"
 
@@ -31,11 +32,14 @@ namespace {
 constexpr size_t kAccountEvidence = 3;
 constexpr size_t kCampaignEvidence = 8;
 
-// Compiling the classifier's pattern database is the slowest step of start-up,
-// so every engine in a process clones one compiled prototype (clones share
-// the database and own their scratch space). Initialised once, thread-safely.
+// Making the classifier is the slowest step of start-up (its databases come
+// precompiled by the build, classify/prebuilt.h; the phrase table is still
+// built here), so every engine in a process clones one prototype (clones
+// share the databases and own their scratch space). Initialised once,
+// thread-safely.
 const Result<std::unique_ptr<PromptClassifier>>& ClassifierPrototype() {
-  static const auto* prototype = new Result<std::unique_ptr<PromptClassifier>>(PromptClassifier::Create());
+  static const auto* prototype = new Result<std::unique_ptr<PromptClassifier>>(
+      PromptClassifier::Create({.precompiled = PrebuiltClassifierDatabases()}));
   return *prototype;
 }
 

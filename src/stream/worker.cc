@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "classify/prebuilt.h"
 #include "common/json_writer.h"
 #include "ingest/decoder.h"
 #include "ingest/dedup.h"
@@ -85,7 +86,7 @@ class Stage1 {
     if (!client.ok()) return client.status();
     client_ = std::move(client).value();
     DG_RETURN_IF_ERROR(EnsureTopology(*client_, so));
-    auto classifier = PromptClassifier::Create();
+    auto classifier = PromptClassifier::Create({.precompiled = PrebuiltClassifierDatabases()});
     if (!classifier.ok()) return classifier.status();
     classifier_ = std::move(classifier).value();
     for (uint32_t p = 0; p < static_cast<uint32_t>(so.partitions); ++p) {
