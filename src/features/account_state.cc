@@ -20,8 +20,41 @@ double Share(int64_t part, int64_t whole) {
   return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
+constexpr size_t kIpv4Parts = 4;
+constexpr unsigned kMaxIpv4Part = 255;
+
+// Dotted-quad IPv4 exactly as glibc's inet_pton(AF_INET) accepts it (four
+// decimal parts of at most 255, no leading zeros, nothing else), without the
+// copy to a NUL-terminated buffer: most exchanges carry IPv4. False for
+// anything else, which ParseIp then hands to inet_pton.
+bool ParseIpv4(std::string_view ip, unsigned char bytes[4]) {
+  size_t part = 0;
+  unsigned value = 0;
+  size_t digits = 0;
+  for (const char ch : ip) {
+    if (ch >= '0' && ch <= '9') {
+      if (digits > 0 && value == 0) return false;  // leading zero
+      value = value * 10 + static_cast<unsigned>(ch - '0');
+      if (value > kMaxIpv4Part) return false;
+      ++digits;
+    } else if (ch == '.' && digits > 0 && part + 1 < kIpv4Parts) {
+      bytes[part++] = static_cast<unsigned char>(value);
+      value = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || part + 1 != kIpv4Parts) return false;
+  bytes[part] = static_cast<unsigned char>(value);
+  return true;
+}
+
+}  // namespace
+
 // Parses `ip` into `bytes`; returns the family (AF_INET / AF_INET6) or 0.
 int ParseIp(std::string_view ip, unsigned char bytes[16]) {
+  if (ParseIpv4(ip, bytes)) return AF_INET;
   if (ip.empty() || ip.size() >= kMaxIpText) return 0;
   char text[kMaxIpText];
   std::memcpy(text, ip.data(), ip.size());
@@ -30,6 +63,8 @@ int ParseIp(std::string_view ip, unsigned char bytes[16]) {
   if (inet_pton(AF_INET6, text, bytes) == 1) return AF_INET6;
   return 0;
 }
+
+namespace {
 
 bool IsAnonymised(IpType t) {
   return t == IpType::kHosting || t == IpType::kVpn || t == IpType::kTor || t == IpType::kProxy;

@@ -164,6 +164,9 @@ AccountSummary PoolSummaries(const std::vector<AccountSummary>& members);
 // The network prefix an address belongs to for linkage and diversity: IPv4
 // /24 or IPv6 /48, as text ("203.0.113.0/24"); empty for an unparseable address.
 std::string IpPrefix(std::string_view ip);
+// `ip` as inet_pton reads it: its bytes and family (AF_INET, AF_INET6), or
+// 0 when it is neither. Exposed for its differential test.
+int ParseIp(std::string_view ip, unsigned char bytes[16]);
 // A hash of the same prefix without building the text (0 when unparseable).
 uint64_t IpPrefixHash(std::string_view ip);
 

@@ -1,6 +1,11 @@
 #include "features/account_state.h"
 
 #include <gtest/gtest.h>
+#include <vector>
+#include <string>
+#include <random>
+#include <cstring>
+#include <arpa/inet.h>
 
 namespace dg {
 namespace {
@@ -119,6 +124,50 @@ TEST(IpPrefixTest, Ipv4AndIpv6) {
   EXPECT_EQ(IpPrefixHash("203.0.113.1"), IpPrefixHash("203.0.113.254"));
   EXPECT_NE(IpPrefixHash("203.0.113.1"), IpPrefixHash("203.0.114.1"));
   EXPECT_EQ(IpPrefixHash(""), 0u);
+}
+
+// ParseIp's IPv4 fast path must accept and read exactly what inet_pton does.
+TEST(IpPrefixTest, ParseIpAgreesWithInetPton) {
+  const auto reference = [](const std::string& ip, unsigned char bytes[16]) {
+    if (ip.empty() || ip.size() >= 64) return 0;
+    const std::string text = ip;  // NUL-terminated, cut at an embedded NUL like the original
+    if (inet_pton(AF_INET, text.c_str(), bytes) == 1) return AF_INET;
+    if (inet_pton(AF_INET6, text.c_str(), bytes) == 1) return AF_INET6;
+    return 0;
+  };
+  std::vector<std::string> cases = {"0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.", ".1.2.3.4",
+                                    "1..2.3", "01.2.3.4", "1.2.3.04", "1.2.3.0", "1.2.3.4 ", " 1.2.3.4",
+                                    "1.2.3.4\n", std::string("1.2.3.4\0x", 9), "::1", "::ffff:1.2.3.4", "1.2.3.4.5",
+                                    "1234.1.1.1", "1.2.3.-4", "+1.2.3.4", "1.2.3.255", "1.2.3.2555", ""};
+  std::mt19937 rng(424242);  // fixed seed
+  const std::string alphabet = "0123456789....::abcf x";
+  std::uniform_int_distribution<size_t> length(0, 18);
+  std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
+  std::uniform_int_distribution<int> octet(0, 300);
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    if (i % 2 == 0) {
+      for (size_t n = length(rng); n > 0; --n) s += alphabet[pick(rng)];
+    } else {
+      s = std::to_string(octet(rng)) + "." + std::to_string(octet(rng)) + "." + std::to_string(octet(rng)) + "." +
+          std::to_string(octet(rng));
+      if (i % 6 == 1) s[std::uniform_int_distribution<size_t>(0, s.size() - 1)(rng)] = alphabet[pick(rng)];
+      if (i % 10 == 3) s.insert(s.begin() + static_cast<std::ptrdiff_t>(s.find('.') + 1), '0');
+    }
+    cases.push_back(s);
+  }
+  size_t accepted = 0;
+  for (const std::string& ip : cases) {
+    unsigned char want[16] = {};
+    unsigned char got[16] = {};
+    const int want_family = reference(ip, want);
+    ASSERT_EQ(ParseIp(ip, got), want_family) << "'" << ip << "'";
+    if (want_family == AF_INET) {
+      ++accepted;
+      ASSERT_EQ(std::memcmp(want, got, 4), 0) << ip;
+    }
+  }
+  EXPECT_GT(accepted, 2500U);  // a third of the cases are valid dotted quads
 }
 
 }  // namespace
