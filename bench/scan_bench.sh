@@ -2,19 +2,27 @@
 # End-to-end benchmark of `distillguard scan`: generates the demo traffic at a
 # given scale, then times the scan (median of N runs, peak RSS from GNU time)
 # beside `jq -c .` over the same file. Prints a markdown row for
-# docs/benchmarks.md.
+# docs/benchmarks.md. With PROMPT_BYTES, every prompt of the file is first
+# extended to about that many bytes of real prompt text
+# (bench/widen_prompts.py): the demo's prompts average ~240 bytes, issue 2's
+# target is stated for ~1 KB prompts.
 #
-#   bench/scan_bench.sh [SCALE=10] [RUNS=3] [WORKDIR=build/bench]
+#   bench/scan_bench.sh [SCALE=10] [RUNS=3] [WORKDIR=build/bench] [PROMPT_BYTES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale="${1:-10}"
 runs="${2:-3}"
 work="${3:-build/bench}"
+prompt_bytes="${4:-}"
 bin=build/distillguard
 mkdir -p "$work"
 
 "$bin" demo --out "$work/gen" --scale "$scale" --quiet >/dev/null
 events="$work/gen/events.jsonl"
+if [ -n "$prompt_bytes" ]; then
+  python3 bench/widen_prompts.py "$events" "$work/gen/events_wide.jsonl" "$prompt_bytes"
+  events="$work/gen/events_wide.jsonl"
+fi
 n=$(wc -l <"$events")
 bytes=$(stat -c %s "$events")
 accounts=$(wc -l <"$work/gen/labels.jsonl")
