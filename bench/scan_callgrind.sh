@@ -5,6 +5,9 @@
 # tracks ("End to end"). Start-up (dg::Engine::Create, the classifier's
 # compile) is subtracted from the whole. Instruction counts do not depend on
 # the load of the machine, so builds can be compared on a shared one.
+# Under valgrind the classifier compiles its databases at start-up: the
+# emulated CPU lacks the AVX-512 the build's precompiled ones were made for
+# (classify/prebuilt.h), so they are refused, as on any older CPU.
 #
 #   bench/scan_callgrind.sh [BINARY=build/distillguard] [SCALE=10] [EVENTS=20000] [WORKDIR=build/bench]
 set -euo pipefail
