@@ -321,6 +321,60 @@ TEST(LinkerMemory, SeenOnceTableStaysWithinItsCapacity) {
   EXPECT_LE(stats.shared_keys, config.max_keys);
 }
 
+// An exchange of `account` from `ip` (a residential address, so no ASN key)
+// with the account's own request shape (no shape or lockstep key in common),
+// optionally paying with `payment`.
+Event NetworkEvent(uint32_t account, const std::string& ip, const std::string& payment = "") {
+  constexpr int64_t kShapeBase = 1000;
+  Event e;
+  e.ts_ms = kT0 + account;
+  e.account_id = fmt::format("n{}", account);
+  e.ip = ip;
+  e.ip_type = IpType::kResidential;
+  e.params.max_tokens = kShapeBase + account;
+  if (!payment.empty()) {
+    e.has_account = true;
+    e.account.payment_fp = payment;
+  }
+  return e;
+}
+
+TEST(LinkerLimits, TheFirstOfTheWeakestUnlinkedCandidatesMakesRoom) {
+  // Account 25 shares an address and its /24 (network 0.8) with accounts
+  // 0..23, but with account 5 only the /24 (0.35): 24 candidates, the most an
+  // account keeps. Then account 24 arrives as a 25th.
+  Linker linker(LinkageConfig{}, PolicyConfig{});
+  constexpr uint32_t kOwner = 25;
+  constexpr uint32_t kOthers = 25;
+  constexpr uint32_t kWeak = 5;
+  for (uint32_t i = 0; i < kOthers; ++i) {
+    linker.Observe(i, NetworkEvent(i, fmt::format("10.{}.0.{}", i, i == kWeak ? 2 : 1)), 0.0, Summary(1));
+  }
+  for (uint32_t i = 0; i < kOthers; ++i) {
+    linker.Observe(kOwner, NetworkEvent(kOwner, fmt::format("10.{}.0.1", i)), 0.0, Summary(i + 1));
+  }
+  ASSERT_EQ(linker.Stats().edges, 0u);
+  // A shared payment fingerprint (sign-up 1.0) makes an edge with any
+  // candidate that kept its network evidence (0.35 or 0.8 + 1.0 >= 1.2).
+  int64_t exchanges = kOthers;
+  auto pay_both = [&](uint32_t other) {
+    const std::string payment = fmt::format("pm_{}", other);
+    linker.Observe(other, NetworkEvent(other, fmt::format("10.{}.0.{}", other, other == kWeak ? 2 : 1), payment),
+                   0.0, Summary(2));
+    linker.Observe(kOwner, NetworkEvent(kOwner, "10.99.0.1", payment), 0.0, Summary(++exchanges));
+    return linker.Stats().edges;
+  };
+  // Account 5 (the weakest) made room for account 24: its evidence is gone.
+  EXPECT_EQ(pay_both(kWeak), 0u);
+  // Account 6 kept its own (account 5 came back in the slot of the first of
+  // the equally weak ones, account 0).
+  EXPECT_EQ(pay_both(6), 1u);
+  // Account 0 lost its evidence to account 5 ...
+  EXPECT_EQ(pay_both(0), 1u);
+  // ... and account 24, the 25th, kept the slot it took.
+  EXPECT_EQ(pay_both(24), 2u);
+}
+
 TEST(LinkerConfig, ValidateRejectsNonsense) {
   LinkageConfig c;
   EXPECT_TRUE(c.Validate().ok());
