@@ -69,6 +69,7 @@ Linker::Linker(const LinkageConfig& config, const PolicyConfig& policy) : config
 Linker::AccountLinks& Linker::Account(uint32_t account) {
   while (accounts_.size() <= account) {
     accounts_.emplace_back();
+    candidates_.emplace_back();
     components_.Add();
     campaign_of_.push_back(-1);
   }
@@ -267,52 +268,53 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   // accumulates in one place whichever side takes the shared value.
   const uint32_t owner = std::max(a, b);
   const uint32_t other = std::min(a, b);
-  auto& candidates = accounts_[owner].candidates;
-  auto it = std::find_if(candidates.begin(), candidates.end(),
-                         [&](const Candidate& c) { return c.other == other; });
-  if (it == candidates.end()) {
-    if (candidates.size() >= kMaxCandidates) {
-      // Replace the weakest unlinked candidate; linked ones are kept.
-      auto weakest = candidates.end();
+  CandidateSet& set = candidates_[owner];
+  size_t at = 0;
+  while (at < set.size && set.other[at] != other) ++at;
+  if (at == set.size) {
+    if (set.size >= kMaxCandidates) {
+      // Replace the weakest unlinked candidate (the first of equals); linked ones are kept.
+      size_t weakest = kMaxCandidates;
       int best = 1 << 30;
-      for (auto c = candidates.begin(); c != candidates.end(); ++c) {
-        if (c->linked) continue;
+      for (size_t c = 0; c < set.size; ++c) {
+        if (set.evidence[c].linked) continue;
         int total = 0;
-        for (uint8_t w : c->family_weight) total += w;
+        for (uint8_t w : set.evidence[c].family_weight) total += w;
         if (total < best) {
           best = total;
           weakest = c;
         }
       }
-      if (weakest == candidates.end()) return;
-      *weakest = Candidate{other, {}, 0, false, 0};
-      it = weakest;
+      if (weakest == kMaxCandidates) return;
+      at = weakest;
     } else {
-      candidates.push_back(Candidate{other, {}, 0, false, 0});
-      it = candidates.end() - 1;
+      at = set.size++;
     }
+    set.other[at] = other;
+    set.evidence[at] = Candidate{{}, false, 0, 0};
   }
+  Candidate& pair = set.evidence[at];
   const auto kind_bit = static_cast<uint16_t>(1u << static_cast<unsigned>(kind));
   if (kind == LinkKind::kLockstep) {
     // Lockstep accumulates: one shared window is chance, many are a schedule.
     // Once per window and pair (the two accounts' keys of one window meet once).
     const auto window = static_cast<uint16_t>(ts_ms / kLockstepWindowMs);
-    if ((it->kinds & kind_bit) != 0 && it->last_window == window) return;
-    it->last_window = window;
-  } else if ((it->kinds & kind_bit) != 0) {
+    if ((pair.kinds & kind_bit) != 0 && pair.last_window == window) return;
+    pair.last_window = window;
+  } else if ((pair.kinds & kind_bit) != 0) {
     return;  // each other kind counts once per pair
   }
-  it->kinds |= kind_bit;
+  pair.kinds |= kind_bit;
   const auto family = static_cast<size_t>(FamilyOf(kind));
   const double capped =
-      std::min(config_.family_cap[family], it->family_weight[family] / kWeightScale + weight);
-  it->family_weight[family] = static_cast<uint8_t>(std::lround(std::min(capped, 2.55) * kWeightScale));
-  if (it->linked) return;
+      std::min(config_.family_cap[family], pair.family_weight[family] / kWeightScale + weight);
+  pair.family_weight[family] = static_cast<uint8_t>(std::lround(std::min(capped, 2.55) * kWeightScale));
+  if (pair.linked) return;
   double total = 0;
   int64_t families = 0;
   bool identity = false;  // sign-up or content evidence
   for (size_t f = 0; f < kLinkFamilyCount; ++f) {
-    const double w = it->family_weight[f] / kWeightScale;
+    const double w = pair.family_weight[f] / kWeightScale;
     total += w;
     if (w < kMinFamilyWeight) continue;
     ++families;
@@ -326,8 +328,8 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   const bool enough_families =
       families >= config_.edge_min_families && (identity || families > config_.edge_min_families);
   if (total + 1e-9 >= config_.edge_threshold && enough_families) {
-    it->linked = true;
-    AddEdge(owner, other, total, it->kinds, ts_ms);
+    pair.linked = true;
+    AddEdge(owner, other, total, pair.kinds, ts_ms);
   }
 }
 

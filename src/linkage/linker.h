@@ -30,8 +30,9 @@
 // came before it; Observe() is called once per exchange in event-time order.
 //
 // Memory: per account a fixed number of held values, candidate pairs and
-// edges (about 1 KB); per shared value about 100 bytes, at most `max_keys`
-// (the least recently seen are evicted); values seen once at most
+// edges (about 2 KB once its lists are full: 384 bytes of state, 384 of
+// candidate pairs, up to 1.2 KB of held values and edges); per shared value
+// about 100 bytes, at most `max_keys` (the least recently seen are evicted); values seen once at most
 // `seen_once_capacity` (two generations, the older dropped whole).
 //
 // Thread-safety: none; the engine owns the linker and calls it from one thread.
@@ -219,13 +220,26 @@ class Linker {
   struct SeenOnce {
     uint32_t account;
   };
+  // A candidate pair's evidence (its other account is in CandidateSet::other).
   struct Candidate {
-    uint32_t other;
     std::array<uint8_t, kLinkFamilyCount> family_weight;  // hundredths, capped per family
-    uint16_t kinds;  // bit per LinkKind already counted for this pair
     bool linked;     // an edge exists
-    uint16_t last_window = 0;  // low bits of the last lockstep window counted
+    uint16_t kinds;  // bit per LinkKind already counted for this pair
+    uint16_t last_window;  // low bits of the last lockstep window counted
   };
+  static constexpr size_t kCacheLine = 64;
+  // The pairs an account owns (toward older accounts), apart from the rest
+  // of its state: every shared value an account takes looks its holders up
+  // here, each a random account, so the ids scanned sit in two cache lines
+  // of their own (in a vector behind AccountLinks, reaching them cost a miss
+  // on the account and one on the vector, and the ids were spread over six
+  // lines among the weights).
+  struct alignas(kCacheLine) CandidateSet {
+    std::array<uint32_t, kMaxCandidates> other;  // [0, size) in order of arrival
+    uint32_t size = 0;
+    std::array<Candidate, kMaxCandidates> evidence;
+  };
+  static_assert(sizeof(CandidateSet) == 6 * kCacheLine, "the memory figure at the top");
   struct Edge {
     uint32_t other;
     float weight;
@@ -241,7 +255,6 @@ class Linker {
     std::vector<uint64_t> content_keys;
     uint8_t infra_next = 0;
     uint8_t content_next = 0;
-    std::vector<Candidate> candidates;
     std::vector<Edge> edges;
     float own_score = 0;
     int64_t exchanges = 0;
@@ -291,6 +304,7 @@ class Linker {
   absl::flat_hash_map<uint64_t, FirstSender> prompts_;
   absl::flat_hash_map<uint64_t, FirstSender> prompts_old_;
   std::vector<AccountLinks> accounts_;
+  std::vector<CandidateSet> candidates_;  // per account, beside accounts_
   UnionFind components_;
   absl::flat_hash_map<uint32_t, Component> component_at_root_;
   std::vector<CampaignInfo> campaigns_;
