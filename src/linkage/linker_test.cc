@@ -375,6 +375,45 @@ TEST(LinkerLimits, TheFirstOfTheWeakestUnlinkedCandidatesMakesRoom) {
   EXPECT_EQ(pay_both(24), 2u);
 }
 
+TEST(LinkerLimits, EvictionDropsTheLeastRecentlySeenValuesAndKeepsTheOthersWhole) {
+  LinkageConfig config;
+  config.max_keys = 1024;
+  Linker linker(config, PolicyConfig{});
+  linker.SetPooledScorer([](const std::vector<uint32_t>&) { return 0.8; });
+  // An hour before the campaign, 500 pairs of accounts share an address and
+  // its /24 each: 1,000 shared values, the oldest, so the campaign's values
+  // push the table over its bound and these are evicted.
+  constexpr uint32_t kPairs = 500;
+  constexpr uint32_t kFirstNoise = 100;
+  for (uint32_t k = 0; k < kPairs; ++k) {
+    for (uint32_t side = 0; side < 2; ++side) {
+      const uint32_t account = kFirstNoise + 2 * k + side;
+      Event e = NetworkEvent(account, fmt::format("10.{}.{}.1", k / 256, k % 256));
+      e.ts_ms = kT0 - kMsPerHour + k;
+      linker.Observe(account, e, 0.0, Summary(1));
+    }
+  }
+  ASSERT_EQ(linker.Stats().shared_keys, 2 * kPairs);
+  int n = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (uint32_t a = 0; a < 12; ++a) {
+      linker.Observe(a, CampaignEvent(static_cast<int>(a), n++), 0.8, Summary(round + 1));
+    }
+  }
+  EXPECT_LT(linker.Stats().shared_keys, 2 * kPairs);  // the noise went
+  ASSERT_FALSE(linker.campaigns().empty());
+  // The campaign's values are the most recent: they survive with their
+  // holders and their text.
+  bool payment = false;
+  bool fingerprint = false;
+  for (const SharedValue& v : linker.SharedValues(0, 100)) {
+    if (v.kind == LinkKind::kPaymentFp && v.display == "pm_0") payment = v.accounts == 4 && v.holders == 4;
+    if (v.kind == LinkKind::kClientFp) fingerprint = v.display == "fp_script" && v.holders == 12;
+  }
+  EXPECT_TRUE(payment);
+  EXPECT_TRUE(fingerprint);
+}
+
 TEST(LinkerConfig, ValidateRejectsNonsense) {
   LinkageConfig c;
   EXPECT_TRUE(c.Validate().ok());
