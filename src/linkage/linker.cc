@@ -252,9 +252,10 @@ void Linker::TakeValue(uint32_t account, const LinkKey& key, const Event& event)
   stats.recent[1] = account;
   stats.recent_next = 2;
   stats.last_seen_ms = ts;
-  stats.display = extractor_.Display(key, event);
+  stats.detail = std::make_unique<KeyDetail>();
+  stats.detail->display = extractor_.Display(key, event);
   if (key.kind == LinkKind::kTemplateBand && extractor_.has_sketch()) {
-    stats.sketch = std::make_unique<TemplateSketch>(extractor_.sketch());
+    stats.detail->sketch = std::make_unique<TemplateSketch>(extractor_.sketch());
   }
   keys_.emplace(key.hash, std::move(stats));
   Hold(accounts_[first], key.kind, key.hash);
@@ -599,10 +600,10 @@ std::vector<SharedValue> Linker::SharedValues(int32_t campaign, size_t limit) co
     SharedValue v;
     v.kind = it->second.kind;
     v.hash = hash;
-    v.display = it->second.display;
+    v.display = it->second.detail->display;
     v.accounts = count;
     v.holders = it->second.holders;
-    v.sketch = it->second.sketch.get();
+    v.sketch = it->second.detail->sketch.get();
     out.push_back(std::move(v));
   }
   std::sort(out.begin(), out.end(), [](const SharedValue& x, const SharedValue& y) {
@@ -652,7 +653,7 @@ std::vector<std::string> Linker::AccountEvidence(uint32_t account, size_t limit)
   std::sort(held.begin(), held.end(), [](const auto& x, const auto& y) {
     if (x.first != y.first) return x.first > y.first;
     if (x.second->kind != y.second->kind) return x.second->kind < y.second->kind;
-    return x.second->display < y.second->display;
+    return x.second->detail->display < y.second->detail->display;
   });
   std::array<bool, kLinkKindCount> shown{};
   for (const auto& [holders, k] : held) {
@@ -660,7 +661,7 @@ std::vector<std::string> Linker::AccountEvidence(uint32_t account, size_t limit)
     if (shown[static_cast<size_t>(k->kind)]) continue;
     shown[static_cast<size_t>(k->kind)] = true;
     out.push_back(
-        fmt::format("shares {} '{}' with {} accounts", LinkKindLabel(k->kind), k->display, holders - 1));
+        fmt::format("shares {} '{}' with {} accounts", LinkKindLabel(k->kind), k->detail->display, holders - 1));
   }
   return out;
 }

@@ -32,7 +32,9 @@
 // Memory: per account a fixed number of held values, candidate pairs and
 // edges (about 2 KB once its lists are full: 384 bytes of state, 384 of
 // candidate pairs, up to 1.2 KB of held values and edges); per shared value
-// about 100 bytes, at most `max_keys` (the least recently seen are evicted); values seen once at most
+// a 64-byte slot of the index (about 100 bytes with the table's free slots)
+// plus its display text (40 bytes and the text; template values also their
+// 256-byte sketch), at most `max_keys` (the least recently seen are evicted); values seen once at most
 // `seen_once_capacity` (two generations, the older dropped whole).
 //
 // Thread-safety: none; the engine owns the linker and calls it from one thread.
@@ -207,16 +209,25 @@ class Linker {
   static constexpr size_t kMaxCandidates = 24;
   static constexpr size_t kMaxEdges = 24;
   static constexpr double kWeightScale = 100.0;  // family weights are stored as uint8 hundredths
+  static constexpr size_t kCacheLine = 64;
 
+  // What only the output reads (SharedValues, AccountEvidence), off the
+  // index's slots: every value an exchange takes is looked up in keys_.
+  struct KeyDetail {
+    std::string display;
+    std::unique_ptr<TemplateSketch> sketch;  // template values: the sketch that made it shared
+  };
   struct KeyStats {
     LinkKind kind;
     uint8_t recent_next = 0;
     uint32_t holders = 0;
     std::array<uint32_t, kRecent> recent{};
     int64_t last_seen_ms = kNoTime;
-    std::string display;
-    std::unique_ptr<TemplateSketch> sketch;  // template values: the sketch that made it shared
+    std::unique_ptr<KeyDetail> detail;
   };
+  // With its key, one slot of keys_ is a cache line (it was 96 bytes with the
+  // display string inline).
+  static_assert(sizeof(KeyStats) + sizeof(uint64_t) == kCacheLine, "the memory figure at the top");
   struct SeenOnce {
     uint32_t account;
   };
@@ -227,7 +238,6 @@ class Linker {
     uint16_t kinds;  // bit per LinkKind already counted for this pair
     uint16_t last_window;  // low bits of the last lockstep window counted
   };
-  static constexpr size_t kCacheLine = 64;
   // The pairs an account owns (toward older accounts), apart from the rest
   // of its state: every shared value an account takes looks its holders up
   // here, each a random account, so the ids scanned sit in two cache lines
