@@ -414,6 +414,39 @@ TEST(LinkerLimits, EvictionDropsTheLeastRecentlySeenValuesAndKeepsTheOthersWhole
   EXPECT_TRUE(fingerprint);
 }
 
+// Account 0 pays with "pm_x", then `noise` other accounts send four values
+// of their own each, then account 0 pays again and account 1000 pays with
+// "pm_x" too. Returns the change of shared values over the last two exchanges
+// and of values seen once over account 0's repeat.
+std::pair<int64_t, int64_t> SharedAfterGenerations(uint32_t noise) {
+  LinkageConfig config;
+  config.seen_once_capacity = 1024;  // a generation is 512 values
+  Linker linker(config, PolicyConfig{});
+  linker.Observe(0, NetworkEvent(0, "10.0.0.1", "pm_x"), 0.0, Summary(1));
+  for (uint32_t k = 1; k <= noise; ++k) {
+    linker.Observe(k, NetworkEvent(k, fmt::format("11.{}.{}.1", k / 256, k % 256)), 0.0, Summary(1));
+  }
+  const LinkerStats before = linker.Stats();
+  linker.Observe(0, NetworkEvent(0, "10.0.0.1", "pm_x"), 0.0, Summary(2));
+  const LinkerStats repeat = linker.Stats();
+  constexpr uint32_t kLate = 1000;
+  linker.Observe(kLate, NetworkEvent(kLate, "12.0.0.1", "pm_x"), 0.0, Summary(1));
+  return {static_cast<int64_t>(linker.Stats().shared_keys) - static_cast<int64_t>(before.shared_keys),
+          static_cast<int64_t>(repeat.seen_once) - static_cast<int64_t>(before.seen_once)};
+}
+
+TEST(LinkerLimits, AValueSeenOnceSurvivesOneGenerationNotTwo) {
+  // No noise: "pm_x" is in the newer generation when account 1000 pays.
+  EXPECT_EQ(SharedAfterGenerations(0), std::make_pair(int64_t{1}, int64_t{0}));
+  // 130 accounts x 4 values: one turnover, "pm_x" is in the older generation
+  // and still found (the repeat from its own account changes nothing).
+  EXPECT_EQ(SharedAfterGenerations(130), std::make_pair(int64_t{1}, int64_t{0}));
+  // 300 x 4: two turnovers, account 0's five values were dropped with the
+  // older generation, so its repeat enters them afresh (and account 1000
+  // then finds "pm_x" from that repeat).
+  EXPECT_EQ(SharedAfterGenerations(300), std::make_pair(int64_t{1}, int64_t{5}));
+}
+
 TEST(LinkerConfig, ValidateRejectsNonsense) {
   LinkageConfig c;
   EXPECT_TRUE(c.Validate().ok());
