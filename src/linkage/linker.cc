@@ -222,13 +222,13 @@ void Linker::TakeValue(uint32_t account, const LinkKey& key, const Event& event)
     for (size_t r = 0; r < known; ++r) AddEvidence(account, recent[r], key.kind, weight, ts);
     return;
   }
-  auto once = seen_once_.find(key.hash);
+  // One probe of seen_once_ finds the value or makes its slot: a value is
+  // never in both generations (it enters seen_once_ only when in neither).
+  auto [once, inserted] = seen_once_.try_emplace(key.hash, SeenOnce{account});
   bool in_old = false;
-  if (once == seen_once_.end()) {
-    once = seen_once_old_.find(key.hash);
-    in_old = once != seen_once_old_.end();
-    if (!in_old) {
-      seen_once_.emplace(key.hash, SeenOnce{account});
+  if (inserted) {
+    auto old = seen_once_old_.find(key.hash);
+    if (old == seen_once_old_.end()) {
       if (seen_once_.size() >= config_.seen_once_capacity / 2) {
         // Two generations: the older half is dropped whole, so memory stays
         // bounded and a value survives at least capacity/2 newer values.
@@ -237,6 +237,9 @@ void Linker::TakeValue(uint32_t account, const LinkKey& key, const Event& event)
       }
       return;
     }
+    seen_once_.erase(once);  // seen in the older generation: not new after all
+    once = old;
+    in_old = true;
   }
   const uint32_t first = once->second.account;
   if (first == account) return;
