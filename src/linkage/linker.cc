@@ -145,7 +145,9 @@ LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_sco
   a.is_protected = IsProtected(a);
 
   const int64_t ts = event.ts_ms;
-  for (const LinkKey& key : extractor_.Extract(event)) TakeValue(account, key, event);
+  const std::vector<LinkKey>& keys = extractor_.Extract(event);
+  Prefetch(account, keys);
+  for (const LinkKey& key : keys) TakeValue(account, key, event);
   // A switch to another model: accounts of one operation switch together
   // when a new model is released (the key is the model and the hour).
   const uint64_t model = event.model.empty() ? 0 : Hash64(event.model);
@@ -177,6 +179,44 @@ LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_sco
     out.propagate = IsActioned(info.action) && !accounts_[account].is_protected;
   }
   return out;
+}
+
+namespace {
+
+// Keys of one exchange prefetched for (an exchange has about 25).
+constexpr size_t kMaxPrefetchKeys = 64;
+
+inline void PrefetchLine(const void* p) { __builtin_prefetch(p, /*rw=*/1, /*locality=*/3); }
+
+}  // namespace
+
+void Linker::Prefetch(uint32_t account, const std::vector<LinkKey>& keys) const {
+  // The index is far larger than the caches and every value lands on a
+  // random slot, as does each holder's candidate set: looked up one after
+  // the other, each waits for memory. Values the account already holds are
+  // skipped by TakeValue whatever happens (the filter only gains bits).
+  const AccountLinks& a = accounts_[account];
+  const size_t n = std::min(keys.size(), kMaxPrefetchKeys);
+  uint64_t fresh = 0;  // bit per key not held yet
+  for (size_t i = 0; i < n; ++i) {
+    if (Holds(a, keys[i].hash)) continue;
+    fresh |= uint64_t{1} << i;
+    keys_.prefetch(keys[i].hash);
+    seen_once_.prefetch(keys[i].hash);
+  }
+  // The shared ones' holders: their slots are on the way by now.
+  for (size_t i = 0; i < n; ++i) {
+    if ((fresh >> i & 1) == 0) continue;
+    auto it = keys_.find(keys[i].hash);
+    if (it == keys_.end()) continue;
+    const KeyStats& k = it->second;
+    const size_t known = std::min<size_t>(k.holders, kRecent);
+    for (size_t r = 0; r < known; ++r) {
+      const auto* set = reinterpret_cast<const char*>(&candidates_[std::max(account, k.recent[r])]);
+      PrefetchLine(set);               // the first 16 ids
+      PrefetchLine(set + kCacheLine);  // the other 8, the size and the first evidence
+    }
+  }
 }
 
 void Linker::CountPrompt(uint32_t account, uint64_t prompt_hash) {
