@@ -213,8 +213,9 @@ void Linker::Prefetch(uint32_t account, const std::vector<LinkKey>& keys) const 
     const size_t known = std::min<size_t>(k.holders, kRecent);
     for (size_t r = 0; r < known; ++r) {
       const auto* set = reinterpret_cast<const char*>(&candidates_[std::max(account, k.recent[r])]);
-      PrefetchLine(set);               // the first 16 ids
-      PrefetchLine(set + kCacheLine);  // the other 8, the size and the first evidence
+      PrefetchLine(set);                   // the first 16 ids
+      PrefetchLine(set + kCacheLine);      // the other 8, the size, linked bits and the first totals
+      PrefetchLine(set + 2 * kCacheLine);  // the other totals
     }
   }
 }
@@ -321,11 +322,9 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
       size_t weakest = kMaxCandidates;
       int best = 1 << 30;
       for (size_t c = 0; c < set.size; ++c) {
-        if (set.evidence[c].linked) continue;
-        int total = 0;
-        for (uint8_t w : set.evidence[c].family_weight) total += w;
-        if (total < best) {
-          best = total;
+        if ((set.linked >> c & 1) != 0) continue;
+        if (set.total[c] < best) {
+          best = set.total[c];
           weakest = c;
         }
       }
@@ -335,7 +334,8 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
       at = set.size++;
     }
     set.other[at] = other;
-    set.evidence[at] = Candidate{{}, false, 0, 0};
+    set.total[at] = 0;
+    set.evidence[at] = Candidate{{}, 0, 0};
   }
   Candidate& pair = set.evidence[at];
   const auto kind_bit = static_cast<uint16_t>(1u << static_cast<unsigned>(kind));
@@ -352,8 +352,11 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   const auto family = static_cast<size_t>(FamilyOf(kind));
   const double capped =
       std::min(config_.family_cap[family], pair.family_weight[family] / kWeightScale + weight);
-  pair.family_weight[family] = static_cast<uint8_t>(std::lround(std::min(capped, 2.55) * kWeightScale));
-  if (pair.linked) return;
+  const auto weight_hundredths = static_cast<uint8_t>(std::lround(std::min(capped, 2.55) * kWeightScale));
+  set.total[at] = static_cast<uint16_t>(set.total[at] + weight_hundredths - pair.family_weight[family]);
+  pair.family_weight[family] = weight_hundredths;
+  const uint32_t linked_bit = uint32_t{1} << at;
+  if ((set.linked & linked_bit) != 0) return;
   double total = 0;
   int64_t families = 0;
   bool identity = false;  // sign-up or content evidence
@@ -372,7 +375,7 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   const bool enough_families =
       families >= config_.edge_min_families && (identity || families > config_.edge_min_families);
   if (total + 1e-9 >= config_.edge_threshold && enough_families) {
-    pair.linked = true;
+    set.linked |= linked_bit;
     AddEdge(owner, other, total, pair.kinds, ts_ms);
   }
 }

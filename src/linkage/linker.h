@@ -30,7 +30,7 @@
 // came before it; Observe() is called once per exchange in event-time order.
 //
 // Memory: per account a fixed number of held values, candidate pairs and
-// edges (about 2 KB once its lists are full: 384 bytes of state, 384 of
+// edges (about 2 KB once its lists are full: 384 bytes of state, 448 of
 // candidate pairs, up to 1.2 KB of held values and edges); per shared value
 // a 64-byte slot of the index (about 100 bytes with the table's free slots)
 // plus its display text (40 bytes and the text; template values also their
@@ -231,25 +231,29 @@ class Linker {
   struct SeenOnce {
     uint32_t account;
   };
-  // A candidate pair's evidence (its other account is in CandidateSet::other).
+  // A candidate pair's evidence (its other account, its total and whether it
+  // is linked are in CandidateSet).
   struct Candidate {
     std::array<uint8_t, kLinkFamilyCount> family_weight;  // hundredths, capped per family
-    bool linked;     // an edge exists
     uint16_t kinds;  // bit per LinkKind already counted for this pair
     uint16_t last_window;  // low bits of the last lockstep window counted
   };
   // The pairs an account owns (toward older accounts), apart from the rest
   // of its state: every shared value an account takes looks its holders up
-  // here, each a random account, so the ids scanned sit in two cache lines
-  // of their own (in a vector behind AccountLinks, reaching them cost a miss
-  // on the account and one on the vector, and the ids were spread over six
-  // lines among the weights).
+  // here, each a random account. What the look-up and the choice of a pair
+  // to replace read (ids, totals, linked bits) fills the first three cache
+  // lines; in a vector behind AccountLinks, reaching the ids cost a miss on
+  // the account and one on the vector, and ids and weights were spread over
+  // six lines.
   struct alignas(kCacheLine) CandidateSet {
     std::array<uint32_t, kMaxCandidates> other;  // [0, size) in order of arrival
     uint32_t size = 0;
+    uint32_t linked = 0;                          // bit per candidate: an edge exists
+    std::array<uint16_t, kMaxCandidates> total;   // sum of family_weight
     std::array<Candidate, kMaxCandidates> evidence;
   };
-  static_assert(sizeof(CandidateSet) == 6 * kCacheLine, "the memory figure at the top");
+  static_assert(kMaxCandidates <= 32, "CandidateSet::linked has a bit per candidate");
+  static_assert(sizeof(CandidateSet) == 7 * kCacheLine, "the memory figure at the top");
   struct Edge {
     uint32_t other;
     float weight;
