@@ -204,6 +204,8 @@ void Linker::Prefetch(uint32_t account, const std::vector<LinkKey>& keys) const 
     keys_.prefetch(keys[i].hash);
     seen_once_.prefetch(keys[i].hash);
   }
+  // The whole prompt's first sender (CountPrompt).
+  if (extractor_.prompt_hash() != 0) prompts_.prefetch(extractor_.prompt_hash());
   // The shared ones' holders: their slots are on the way by now.
   for (size_t i = 0; i < n; ++i) {
     if ((fresh >> i & 1) == 0) continue;
