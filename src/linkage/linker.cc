@@ -216,7 +216,7 @@ void Linker::Prefetch(uint32_t account, const std::vector<LinkKey>& keys) const 
     for (size_t r = 0; r < known; ++r) {
       const auto* set = reinterpret_cast<const char*>(&candidates_[std::max(account, k.recent[r])]);
       PrefetchLine(set);                   // the first 16 ids
-      PrefetchLine(set + kCacheLine);      // the other 8, the size, linked bits and the first totals
+      PrefetchLine(set + kCacheLine);      // the other 8, the size and the first totals
       PrefetchLine(set + 2 * kCacheLine);  // the other totals
     }
   }
@@ -321,17 +321,10 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   if (at == set.size) {
     if (set.size >= kMaxCandidates) {
       // Replace the weakest unlinked candidate (the first of equals); linked ones are kept.
-      size_t weakest = kMaxCandidates;
-      int best = 1 << 30;
-      for (size_t c = 0; c < set.size; ++c) {
-        if ((set.linked >> c & 1) != 0) continue;
-        if (set.total[c] < best) {
-          best = set.total[c];
-          weakest = c;
-        }
-      }
-      if (weakest == kMaxCandidates) return;
-      at = weakest;
+      int16_t weakest = kLinked;
+      for (int16_t total : set.total) weakest = std::min(weakest, total);
+      if (weakest == kLinked) return;
+      at = static_cast<size_t>(std::find(set.total.begin(), set.total.end(), weakest) - set.total.begin());
     } else {
       at = set.size++;
     }
@@ -355,10 +348,10 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   const double capped =
       std::min(config_.family_cap[family], pair.family_weight[family] / kWeightScale + weight);
   const auto weight_hundredths = static_cast<uint8_t>(std::lround(std::min(capped, 2.55) * kWeightScale));
-  set.total[at] = static_cast<uint16_t>(set.total[at] + weight_hundredths - pair.family_weight[family]);
+  const int old_hundredths = pair.family_weight[family];
   pair.family_weight[family] = weight_hundredths;
-  const uint32_t linked_bit = uint32_t{1} << at;
-  if ((set.linked & linked_bit) != 0) return;
+  if (set.total[at] == kLinked) return;
+  set.total[at] = static_cast<int16_t>(set.total[at] + weight_hundredths - old_hundredths);
   double total = 0;
   int64_t families = 0;
   bool identity = false;  // sign-up or content evidence
@@ -377,7 +370,7 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   const bool enough_families =
       families >= config_.edge_min_families && (identity || families > config_.edge_min_families);
   if (total + 1e-9 >= config_.edge_threshold && enough_families) {
-    set.linked |= linked_bit;
+    set.total[at] = kLinked;
     AddEdge(owner, other, total, pair.kinds, ts_ms);
   }
 }

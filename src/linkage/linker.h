@@ -241,18 +241,19 @@ class Linker {
   // The pairs an account owns (toward older accounts), apart from the rest
   // of its state: every shared value an account takes looks its holders up
   // here, each a random account. What the look-up and the choice of a pair
-  // to replace read (ids, totals, linked bits) fills the first three cache
-  // lines; in a vector behind AccountLinks, reaching the ids cost a miss on
-  // the account and one on the vector, and ids and weights were spread over
-  // six lines.
+  // to replace read (ids and totals) fills the first three cache lines; in
+  // a vector behind AccountLinks, reaching the ids cost a miss on the account
+  // and one on the vector, and ids and weights were spread over six lines.
   struct alignas(kCacheLine) CandidateSet {
     std::array<uint32_t, kMaxCandidates> other;  // [0, size) in order of arrival
     uint32_t size = 0;
-    uint32_t linked = 0;                          // bit per candidate: an edge exists
-    std::array<uint16_t, kMaxCandidates> total;   // sum of family_weight
+    // Sum of family_weight while unlinked, kLinked once an edge exists (a
+    // linked pair is never replaced): the pair to replace is the first
+    // minimum, found without a branch per candidate.
+    std::array<int16_t, kMaxCandidates> total;
     std::array<Candidate, kMaxCandidates> evidence;
   };
-  static_assert(kMaxCandidates <= 32, "CandidateSet::linked has a bit per candidate");
+  static constexpr int16_t kLinked = INT16_MAX;  // above any sum of kLinkFamilyCount uint8 weights
   static_assert(sizeof(CandidateSet) == 7 * kCacheLine, "the memory figure at the top");
   struct Edge {
     uint32_t other;
