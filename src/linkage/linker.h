@@ -34,8 +34,9 @@
 // candidate pairs, up to 1.2 KB of held values and edges); per shared value
 // a 64-byte slot of the index (about 100 bytes with the table's free slots)
 // plus its display text (40 bytes and the text; template values also their
-// 256-byte sketch), at most `max_keys` (the least recently seen are evicted); values seen once at most
-// `seen_once_capacity` (two generations, the older dropped whole).
+// 256-byte sketch), at most `max_keys` (the least recently seen are
+// evicted); values seen once at most `seen_once_capacity` (two generations,
+// the older dropped whole).
 //
 // Thread-safety: none; the engine owns the linker and calls it from one thread.
 #ifndef DG_LINKAGE_LINKER_H_
@@ -280,6 +281,7 @@ class Linker {
     uint32_t prompts = 0;      // prompts with words
     uint32_t repeated = 0;     // of which another account sent the same one
   };
+  static_assert(sizeof(AccountLinks) == 6 * kCacheLine, "the memory figure at the top");
   struct FirstSender {
     uint32_t account;
     bool repeated;  // another account sent it too (counted once for the first sender)
@@ -298,8 +300,8 @@ class Linker {
   double Damped(LinkKind kind, uint32_t holders) const;
   // Starts the loads TakeValue will wait for, all of an exchange's at once:
   // the index slots of its values and of its prompt, and the candidate pairs
-  // of the values' holders.
-  // Changes nothing (a hint; the values are then taken in order).
+  // of the values' holders. Changes nothing (a hint; the values are then
+  // taken in order).
   void Prefetch(uint32_t account, const std::vector<LinkKey>& keys) const;
   // The account takes one value: index update and pair evidence.
   void TakeValue(uint32_t account, const LinkKey& key, const Event& event);
