@@ -69,6 +69,7 @@ Linker::Linker(const LinkageConfig& config, const PolicyConfig& policy) : config
 Linker::AccountLinks& Linker::Account(uint32_t account) {
   while (accounts_.size() <= account) {
     accounts_.emplace_back();
+    candidates_.emplace_back();
     components_.Add();
     campaign_of_.push_back(-1);
   }
@@ -144,7 +145,9 @@ LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_sco
   a.is_protected = IsProtected(a);
 
   const int64_t ts = event.ts_ms;
-  for (const LinkKey& key : extractor_.Extract(event)) TakeValue(account, key, event);
+  const std::vector<LinkKey>& keys = extractor_.Extract(event);
+  Prefetch(account, keys);
+  for (const LinkKey& key : keys) TakeValue(account, key, event);
   // A switch to another model: accounts of one operation switch together
   // when a new model is released (the key is the model and the hour).
   const uint64_t model = event.model.empty() ? 0 : Hash64(event.model);
@@ -176,6 +179,47 @@ LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_sco
     out.propagate = IsActioned(info.action) && !accounts_[account].is_protected;
   }
   return out;
+}
+
+namespace {
+
+// Keys of one exchange prefetched for (an exchange has about 25).
+constexpr size_t kMaxPrefetchKeys = 64;
+
+inline void PrefetchLine(const void* p) { __builtin_prefetch(p, /*rw=*/1, /*locality=*/3); }
+
+}  // namespace
+
+void Linker::Prefetch(uint32_t account, const std::vector<LinkKey>& keys) const {
+  // The index is far larger than the caches and every value lands on a
+  // random slot, as does each holder's candidate set: looked up one after
+  // the other, each waits for memory. Values the account already holds are
+  // skipped by TakeValue whatever happens (the filter only gains bits).
+  const AccountLinks& a = accounts_[account];
+  const size_t n = std::min(keys.size(), kMaxPrefetchKeys);
+  uint64_t fresh = 0;  // bit per key not held yet
+  for (size_t i = 0; i < n; ++i) {
+    if (Holds(a, keys[i].hash)) continue;
+    fresh |= uint64_t{1} << i;
+    keys_.prefetch(keys[i].hash);
+    seen_once_.prefetch(keys[i].hash);
+  }
+  // The whole prompt's first sender (CountPrompt).
+  if (extractor_.prompt_hash() != 0) prompts_.prefetch(extractor_.prompt_hash());
+  // The shared ones' holders: their slots are on the way by now.
+  for (size_t i = 0; i < n; ++i) {
+    if ((fresh >> i & 1) == 0) continue;
+    auto it = keys_.find(keys[i].hash);
+    if (it == keys_.end()) continue;
+    const KeyStats& k = it->second;
+    const size_t known = std::min<size_t>(k.holders, kRecent);
+    for (size_t r = 0; r < known; ++r) {
+      const auto* set = reinterpret_cast<const char*>(&candidates_[std::max(account, k.recent[r])]);
+      PrefetchLine(set);                   // the first 16 ids
+      PrefetchLine(set + kCacheLine);      // the other 8, the size and the first totals
+      PrefetchLine(set + 2 * kCacheLine);  // the other totals
+    }
+  }
 }
 
 void Linker::CountPrompt(uint32_t account, uint64_t prompt_hash) {
@@ -221,13 +265,13 @@ void Linker::TakeValue(uint32_t account, const LinkKey& key, const Event& event)
     for (size_t r = 0; r < known; ++r) AddEvidence(account, recent[r], key.kind, weight, ts);
     return;
   }
-  auto once = seen_once_.find(key.hash);
+  // One probe of seen_once_ finds the value or makes its slot: a value is
+  // never in both generations (it enters seen_once_ only when in neither).
+  auto [once, inserted] = seen_once_.try_emplace(key.hash, SeenOnce{account});
   bool in_old = false;
-  if (once == seen_once_.end()) {
-    once = seen_once_old_.find(key.hash);
-    in_old = once != seen_once_old_.end();
-    if (!in_old) {
-      seen_once_.emplace(key.hash, SeenOnce{account});
+  if (inserted) {
+    auto old = seen_once_old_.find(key.hash);
+    if (old == seen_once_old_.end()) {
       if (seen_once_.size() >= config_.seen_once_capacity / 2) {
         // Two generations: the older half is dropped whole, so memory stays
         // bounded and a value survives at least capacity/2 newer values.
@@ -236,6 +280,9 @@ void Linker::TakeValue(uint32_t account, const LinkKey& key, const Event& event)
       }
       return;
     }
+    seen_once_.erase(once);  // seen in the older generation: not new after all
+    once = old;
+    in_old = true;
   }
   const uint32_t first = once->second.account;
   if (first == account) return;
@@ -251,9 +298,10 @@ void Linker::TakeValue(uint32_t account, const LinkKey& key, const Event& event)
   stats.recent[1] = account;
   stats.recent_next = 2;
   stats.last_seen_ms = ts;
-  stats.display = extractor_.Display(key, event);
+  stats.detail = std::make_unique<KeyDetail>();
+  stats.detail->display = extractor_.Display(key, event);
   if (key.kind == LinkKind::kTemplateBand && extractor_.has_sketch()) {
-    stats.sketch = std::make_unique<TemplateSketch>(extractor_.sketch());
+    stats.detail->sketch = std::make_unique<TemplateSketch>(extractor_.sketch());
   }
   keys_.emplace(key.hash, std::move(stats));
   Hold(accounts_[first], key.kind, key.hash);
@@ -267,52 +315,48 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   // accumulates in one place whichever side takes the shared value.
   const uint32_t owner = std::max(a, b);
   const uint32_t other = std::min(a, b);
-  auto& candidates = accounts_[owner].candidates;
-  auto it = std::find_if(candidates.begin(), candidates.end(),
-                         [&](const Candidate& c) { return c.other == other; });
-  if (it == candidates.end()) {
-    if (candidates.size() >= kMaxCandidates) {
-      // Replace the weakest unlinked candidate; linked ones are kept.
-      auto weakest = candidates.end();
-      int best = 1 << 30;
-      for (auto c = candidates.begin(); c != candidates.end(); ++c) {
-        if (c->linked) continue;
-        int total = 0;
-        for (uint8_t w : c->family_weight) total += w;
-        if (total < best) {
-          best = total;
-          weakest = c;
-        }
-      }
-      if (weakest == candidates.end()) return;
-      *weakest = Candidate{other, {}, 0, false, 0};
-      it = weakest;
+  CandidateSet& set = candidates_[owner];
+  size_t at = 0;
+  while (at < set.size && set.other[at] != other) ++at;
+  if (at == set.size) {
+    if (set.size >= kMaxCandidates) {
+      // Replace the weakest unlinked candidate (the first of equals); linked ones are kept.
+      int16_t weakest = kLinked;
+      for (int16_t total : set.total) weakest = std::min(weakest, total);
+      if (weakest == kLinked) return;
+      at = static_cast<size_t>(std::find(set.total.begin(), set.total.end(), weakest) - set.total.begin());
     } else {
-      candidates.push_back(Candidate{other, {}, 0, false, 0});
-      it = candidates.end() - 1;
+      at = set.size++;
     }
+    set.other[at] = other;
+    set.total[at] = 0;
+    set.evidence[at] = Candidate{{}, 0, 0};
   }
+  Candidate& pair = set.evidence[at];
   const auto kind_bit = static_cast<uint16_t>(1u << static_cast<unsigned>(kind));
   if (kind == LinkKind::kLockstep) {
     // Lockstep accumulates: one shared window is chance, many are a schedule.
     // Once per window and pair (the two accounts' keys of one window meet once).
     const auto window = static_cast<uint16_t>(ts_ms / kLockstepWindowMs);
-    if ((it->kinds & kind_bit) != 0 && it->last_window == window) return;
-    it->last_window = window;
-  } else if ((it->kinds & kind_bit) != 0) {
+    if ((pair.kinds & kind_bit) != 0 && pair.last_window == window) return;
+    pair.last_window = window;
+  } else if ((pair.kinds & kind_bit) != 0) {
     return;  // each other kind counts once per pair
   }
-  it->kinds |= kind_bit;
+  pair.kinds |= kind_bit;
   const auto family = static_cast<size_t>(FamilyOf(kind));
   const double capped =
-      std::min(config_.family_cap[family], it->family_weight[family] / kWeightScale + weight);
-  it->family_weight[family] = static_cast<uint8_t>(std::lround(std::min(capped, 2.55) * kWeightScale));
-  if (it->linked) return;
+      std::min(config_.family_cap[family], pair.family_weight[family] / kWeightScale + weight);
+  const auto weight_hundredths = static_cast<uint8_t>(std::lround(std::min(capped, 2.55) * kWeightScale));
+  const int old_hundredths = pair.family_weight[family];
+  pair.family_weight[family] = weight_hundredths;
+  if (set.total[at] == kLinked) return;
+  set.total[at] = static_cast<int16_t>(set.total[at] + weight_hundredths - old_hundredths);
   double total = 0;
   int64_t families = 0;
   bool identity = false;  // sign-up or content evidence
   for (size_t f = 0; f < kLinkFamilyCount; ++f) {
-    const double w = it->family_weight[f] / kWeightScale;
+    const double w = pair.family_weight[f] / kWeightScale;
     total += w;
     if (w < kMinFamilyWeight) continue;
     ++families;
@@ -326,8 +370,8 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   const bool enough_families =
       families >= config_.edge_min_families && (identity || families > config_.edge_min_families);
   if (total + 1e-9 >= config_.edge_threshold && enough_families) {
-    it->linked = true;
-    AddEdge(owner, other, total, it->kinds, ts_ms);
+    set.total[at] = kLinked;
+    AddEdge(owner, other, total, pair.kinds, ts_ms);
   }
 }
 
@@ -597,10 +641,10 @@ std::vector<SharedValue> Linker::SharedValues(int32_t campaign, size_t limit) co
     SharedValue v;
     v.kind = it->second.kind;
     v.hash = hash;
-    v.display = it->second.display;
+    v.display = it->second.detail->display;
     v.accounts = count;
     v.holders = it->second.holders;
-    v.sketch = it->second.sketch.get();
+    v.sketch = it->second.detail->sketch.get();
     out.push_back(std::move(v));
   }
   std::sort(out.begin(), out.end(), [](const SharedValue& x, const SharedValue& y) {
@@ -650,7 +694,7 @@ std::vector<std::string> Linker::AccountEvidence(uint32_t account, size_t limit)
   std::sort(held.begin(), held.end(), [](const auto& x, const auto& y) {
     if (x.first != y.first) return x.first > y.first;
     if (x.second->kind != y.second->kind) return x.second->kind < y.second->kind;
-    return x.second->display < y.second->display;
+    return x.second->detail->display < y.second->detail->display;
   });
   std::array<bool, kLinkKindCount> shown{};
   for (const auto& [holders, k] : held) {
@@ -658,7 +702,7 @@ std::vector<std::string> Linker::AccountEvidence(uint32_t account, size_t limit)
     if (shown[static_cast<size_t>(k->kind)]) continue;
     shown[static_cast<size_t>(k->kind)] = true;
     out.push_back(
-        fmt::format("shares {} '{}' with {} accounts", LinkKindLabel(k->kind), k->display, holders - 1));
+        fmt::format("shares {} '{}' with {} accounts", LinkKindLabel(k->kind), k->detail->display, holders - 1));
   }
   return out;
 }

@@ -30,9 +30,13 @@
 // came before it; Observe() is called once per exchange in event-time order.
 //
 // Memory: per account a fixed number of held values, candidate pairs and
-// edges (about 1 KB); per shared value about 100 bytes, at most `max_keys`
-// (the least recently seen are evicted); values seen once at most
-// `seen_once_capacity` (two generations, the older dropped whole).
+// edges (about 2 KB once its lists are full: 384 bytes of state, 448 of
+// candidate pairs, up to 1.2 KB of held values and edges); per shared value
+// a 64-byte slot of the index (about 100 bytes with the table's free slots)
+// plus its display text (40 bytes and the text; template values also their
+// 256-byte sketch), at most `max_keys` (the least recently seen are
+// evicted); values seen once at most `seen_once_capacity` (two generations,
+// the older dropped whole).
 //
 // Thread-safety: none; the engine owns the linker and calls it from one thread.
 #ifndef DG_LINKAGE_LINKER_H_
@@ -206,26 +210,52 @@ class Linker {
   static constexpr size_t kMaxCandidates = 24;
   static constexpr size_t kMaxEdges = 24;
   static constexpr double kWeightScale = 100.0;  // family weights are stored as uint8 hundredths
+  static constexpr size_t kCacheLine = 64;
 
+  // What only the output reads (SharedValues, AccountEvidence), off the
+  // index's slots: every value an exchange takes is looked up in keys_.
+  struct KeyDetail {
+    std::string display;
+    std::unique_ptr<TemplateSketch> sketch;  // template values: the sketch that made it shared
+  };
   struct KeyStats {
     LinkKind kind;
     uint8_t recent_next = 0;
     uint32_t holders = 0;
     std::array<uint32_t, kRecent> recent{};
     int64_t last_seen_ms = kNoTime;
-    std::string display;
-    std::unique_ptr<TemplateSketch> sketch;  // template values: the sketch that made it shared
+    std::unique_ptr<KeyDetail> detail;
   };
+  // With its key, one slot of keys_ is a cache line (it was 96 bytes with the
+  // display string inline).
+  static_assert(sizeof(KeyStats) + sizeof(uint64_t) == kCacheLine, "the memory figure at the top");
   struct SeenOnce {
     uint32_t account;
   };
+  // A candidate pair's evidence (its other account, its total and whether it
+  // is linked are in CandidateSet).
   struct Candidate {
-    uint32_t other;
     std::array<uint8_t, kLinkFamilyCount> family_weight;  // hundredths, capped per family
     uint16_t kinds;  // bit per LinkKind already counted for this pair
-    bool linked;     // an edge exists
-    uint16_t last_window = 0;  // low bits of the last lockstep window counted
+    uint16_t last_window;  // low bits of the last lockstep window counted
   };
+  // The pairs an account owns (toward older accounts), apart from the rest
+  // of its state: every shared value an account takes looks its holders up
+  // here, each a random account. What the look-up and the choice of a pair
+  // to replace read (ids and totals) fills the first three cache lines; in
+  // a vector behind AccountLinks, reaching the ids cost a miss on the account
+  // and one on the vector, and ids and weights were spread over six lines.
+  struct alignas(kCacheLine) CandidateSet {
+    std::array<uint32_t, kMaxCandidates> other;  // [0, size) in order of arrival
+    uint32_t size = 0;
+    // Sum of family_weight while unlinked, kLinked once an edge exists (a
+    // linked pair is never replaced): the pair to replace is the first
+    // minimum, found without a branch per candidate.
+    std::array<int16_t, kMaxCandidates> total;
+    std::array<Candidate, kMaxCandidates> evidence;
+  };
+  static constexpr int16_t kLinked = INT16_MAX;  // above any sum of kLinkFamilyCount uint8 weights
+  static_assert(sizeof(CandidateSet) == 7 * kCacheLine, "the memory figure at the top");
   struct Edge {
     uint32_t other;
     float weight;
@@ -241,7 +271,6 @@ class Linker {
     std::vector<uint64_t> content_keys;
     uint8_t infra_next = 0;
     uint8_t content_next = 0;
-    std::vector<Candidate> candidates;
     std::vector<Edge> edges;
     float own_score = 0;
     int64_t exchanges = 0;
@@ -252,6 +281,7 @@ class Linker {
     uint32_t prompts = 0;      // prompts with words
     uint32_t repeated = 0;     // of which another account sent the same one
   };
+  static_assert(sizeof(AccountLinks) == 6 * kCacheLine, "the memory figure at the top");
   struct FirstSender {
     uint32_t account;
     bool repeated;  // another account sent it too (counted once for the first sender)
@@ -268,6 +298,11 @@ class Linker {
   bool IsSeed(const AccountLinks& a) const;
   void Hold(AccountLinks& a, LinkKind kind, uint64_t key);
   double Damped(LinkKind kind, uint32_t holders) const;
+  // Starts the loads TakeValue will wait for, all of an exchange's at once:
+  // the index slots of its values and of its prompt, and the candidate pairs
+  // of the values' holders. Changes nothing (a hint; the values are then
+  // taken in order).
+  void Prefetch(uint32_t account, const std::vector<LinkKey>& keys) const;
   // The account takes one value: index update and pair evidence.
   void TakeValue(uint32_t account, const LinkKey& key, const Event& event);
   void CountPrompt(uint32_t account, uint64_t prompt_hash);
@@ -291,6 +326,7 @@ class Linker {
   absl::flat_hash_map<uint64_t, FirstSender> prompts_;
   absl::flat_hash_map<uint64_t, FirstSender> prompts_old_;
   std::vector<AccountLinks> accounts_;
+  std::vector<CandidateSet> candidates_;  // per account, beside accounts_
   UnionFind components_;
   absl::flat_hash_map<uint32_t, Component> component_at_root_;
   std::vector<CampaignInfo> campaigns_;

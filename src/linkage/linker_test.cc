@@ -321,6 +321,132 @@ TEST(LinkerMemory, SeenOnceTableStaysWithinItsCapacity) {
   EXPECT_LE(stats.shared_keys, config.max_keys);
 }
 
+// An exchange of `account` from `ip` (a residential address, so no ASN key)
+// with the account's own request shape (no shape or lockstep key in common),
+// optionally paying with `payment`.
+Event NetworkEvent(uint32_t account, const std::string& ip, const std::string& payment = "") {
+  constexpr int64_t kShapeBase = 1000;
+  Event e;
+  e.ts_ms = kT0 + account;
+  e.account_id = fmt::format("n{}", account);
+  e.ip = ip;
+  e.ip_type = IpType::kResidential;
+  e.params.max_tokens = kShapeBase + account;
+  if (!payment.empty()) {
+    e.has_account = true;
+    e.account.payment_fp = payment;
+  }
+  return e;
+}
+
+TEST(LinkerLimits, TheFirstOfTheWeakestUnlinkedCandidatesMakesRoom) {
+  // Account 25 shares an address and its /24 (network 0.8) with accounts
+  // 0..23, but with account 5 only the /24 (0.35): 24 candidates, the most an
+  // account keeps. Then account 24 arrives as a 25th.
+  Linker linker(LinkageConfig{}, PolicyConfig{});
+  constexpr uint32_t kOwner = 25;
+  constexpr uint32_t kOthers = 25;
+  constexpr uint32_t kWeak = 5;
+  for (uint32_t i = 0; i < kOthers; ++i) {
+    linker.Observe(i, NetworkEvent(i, fmt::format("10.{}.0.{}", i, i == kWeak ? 2 : 1)), 0.0, Summary(1));
+  }
+  for (uint32_t i = 0; i < kOthers; ++i) {
+    linker.Observe(kOwner, NetworkEvent(kOwner, fmt::format("10.{}.0.1", i)), 0.0, Summary(i + 1));
+  }
+  ASSERT_EQ(linker.Stats().edges, 0u);
+  // A shared payment fingerprint (sign-up 1.0) makes an edge with any
+  // candidate that kept its network evidence (0.35 or 0.8 + 1.0 >= 1.2).
+  int64_t exchanges = kOthers;
+  auto pay_both = [&](uint32_t other) {
+    const std::string payment = fmt::format("pm_{}", other);
+    linker.Observe(other, NetworkEvent(other, fmt::format("10.{}.0.{}", other, other == kWeak ? 2 : 1), payment),
+                   0.0, Summary(2));
+    linker.Observe(kOwner, NetworkEvent(kOwner, "10.99.0.1", payment), 0.0, Summary(++exchanges));
+    return linker.Stats().edges;
+  };
+  // Account 5 (the weakest) made room for account 24: its evidence is gone.
+  EXPECT_EQ(pay_both(kWeak), 0u);
+  // Account 6 kept its own (account 5 came back in the slot of the first of
+  // the equally weak ones, account 0).
+  EXPECT_EQ(pay_both(6), 1u);
+  // Account 0 lost its evidence to account 5 ...
+  EXPECT_EQ(pay_both(0), 1u);
+  // ... and account 24, the 25th, kept the slot it took.
+  EXPECT_EQ(pay_both(24), 2u);
+}
+
+TEST(LinkerLimits, EvictionDropsTheLeastRecentlySeenValuesAndKeepsTheOthersWhole) {
+  LinkageConfig config;
+  config.max_keys = 1024;
+  Linker linker(config, PolicyConfig{});
+  linker.SetPooledScorer([](const std::vector<uint32_t>&) { return 0.8; });
+  // An hour before the campaign, 500 pairs of accounts share an address and
+  // its /24 each: 1,000 shared values, the oldest, so the campaign's values
+  // push the table over its bound and these are evicted.
+  constexpr uint32_t kPairs = 500;
+  constexpr uint32_t kFirstNoise = 100;
+  for (uint32_t k = 0; k < kPairs; ++k) {
+    for (uint32_t side = 0; side < 2; ++side) {
+      const uint32_t account = kFirstNoise + 2 * k + side;
+      Event e = NetworkEvent(account, fmt::format("10.{}.{}.1", k / 256, k % 256));
+      e.ts_ms = kT0 - kMsPerHour + k;
+      linker.Observe(account, e, 0.0, Summary(1));
+    }
+  }
+  ASSERT_EQ(linker.Stats().shared_keys, 2 * kPairs);
+  int n = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (uint32_t a = 0; a < 12; ++a) {
+      linker.Observe(a, CampaignEvent(static_cast<int>(a), n++), 0.8, Summary(round + 1));
+    }
+  }
+  EXPECT_LT(linker.Stats().shared_keys, 2 * kPairs);  // the noise went
+  ASSERT_FALSE(linker.campaigns().empty());
+  // The campaign's values are the most recent: they survive with their
+  // holders and their text.
+  bool payment = false;
+  bool fingerprint = false;
+  for (const SharedValue& v : linker.SharedValues(0, 100)) {
+    if (v.kind == LinkKind::kPaymentFp && v.display == "pm_0") payment = v.accounts == 4 && v.holders == 4;
+    if (v.kind == LinkKind::kClientFp) fingerprint = v.display == "fp_script" && v.holders == 12;
+  }
+  EXPECT_TRUE(payment);
+  EXPECT_TRUE(fingerprint);
+}
+
+// Account 0 pays with "pm_x", then `noise` other accounts send four values
+// of their own each, then account 0 pays again and account 1000 pays with
+// "pm_x" too. Returns the change of shared values over the last two exchanges
+// and of values seen once over account 0's repeat.
+std::pair<int64_t, int64_t> SharedAfterGenerations(uint32_t noise) {
+  LinkageConfig config;
+  config.seen_once_capacity = 1024;  // a generation is 512 values
+  Linker linker(config, PolicyConfig{});
+  linker.Observe(0, NetworkEvent(0, "10.0.0.1", "pm_x"), 0.0, Summary(1));
+  for (uint32_t k = 1; k <= noise; ++k) {
+    linker.Observe(k, NetworkEvent(k, fmt::format("11.{}.{}.1", k / 256, k % 256)), 0.0, Summary(1));
+  }
+  const LinkerStats before = linker.Stats();
+  linker.Observe(0, NetworkEvent(0, "10.0.0.1", "pm_x"), 0.0, Summary(2));
+  const LinkerStats repeat = linker.Stats();
+  constexpr uint32_t kLate = 1000;
+  linker.Observe(kLate, NetworkEvent(kLate, "12.0.0.1", "pm_x"), 0.0, Summary(1));
+  return {static_cast<int64_t>(linker.Stats().shared_keys) - static_cast<int64_t>(before.shared_keys),
+          static_cast<int64_t>(repeat.seen_once) - static_cast<int64_t>(before.seen_once)};
+}
+
+TEST(LinkerLimits, AValueSeenOnceSurvivesOneGenerationNotTwo) {
+  // No noise: "pm_x" is in the newer generation when account 1000 pays.
+  EXPECT_EQ(SharedAfterGenerations(0), std::make_pair(int64_t{1}, int64_t{0}));
+  // 130 accounts x 4 values: one turnover, "pm_x" is in the older generation
+  // and still found (the repeat from its own account changes nothing).
+  EXPECT_EQ(SharedAfterGenerations(130), std::make_pair(int64_t{1}, int64_t{0}));
+  // 300 x 4: two turnovers, account 0's five values were dropped with the
+  // older generation, so its repeat enters them afresh (and account 1000
+  // then finds "pm_x" from that repeat).
+  EXPECT_EQ(SharedAfterGenerations(300), std::make_pair(int64_t{1}, int64_t{5}));
+}
+
 TEST(LinkerConfig, ValidateRejectsNonsense) {
   LinkageConfig c;
   EXPECT_TRUE(c.Validate().ok());
