@@ -18,7 +18,11 @@
 // expressions, and one each for the few that Hyperscan could only anchor on
 // a single character (code syntax: "(", ".", "_", "`", ";", digits), which
 // run only when the text holds those characters (classify/required_literals.h
-// derives them; the result is the same as with one database). Both matchers
+// derives them; the result is the same as with one database). A few
+// expressions that Hyperscan runs badly (camelCase, the arithmetic rule, two
+// code-syntax alternatives, the question opening) are decided instead by
+// hand-written matchers that give exactly Hyperscan's answer
+// (classify/shape_rules.h). The matchers
 // read the user prompt and the system prompt and mark which rules matched
 // (each at most once); each rule carries a signal (a capability, coercion,
 // rubric, or "the text opens like a question") and a weight. The capability
@@ -86,6 +90,10 @@ struct ClassifierOptions {
   // literals only on texts holding them (see classifier.cc). False: one
   // Hyperscan database of every residual expression, the reference.
   bool gate_residual = true;
+  // Decide the expressions of classify/shape_rules.h (camelCase, the
+  // arithmetic rule, ...) by hand instead of by Hyperscan. False: all in
+  // Hyperscan, the reference.
+  bool shape_rules = true;
 };
 
 struct PromptClass {

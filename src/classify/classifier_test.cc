@@ -739,18 +739,21 @@ TEST_F(ClassifierTest, ClonesAgreeAcrossThreads) {
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0U) << "thread " << t;
 }
 
-// The gated residual (ClassifierOptions::gate_residual, the default) must
-// decide exactly what one database of every residual expression decides:
+// The gated residual and the shape rules (ClassifierOptions::gate_residual
+// and shape_rules, the default) must decide exactly what one database of
+// every residual expression decides:
 // every turn of every shipped sample, as the prompt and as the system
 // prompt, whole and cut into random slices (cuts land inside code, numbers
 // and multi-byte characters), plus code-heavy and invalid-UTF-8 texts.
 TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
   auto gated = PromptClassifier::Create();
-  auto reference = PromptClassifier::Create({.gate_residual = false});
+  auto reference = PromptClassifier::Create({.gate_residual = false, .shape_rules = false});
   ASSERT_TRUE(gated.ok() && reference.ok());
   std::vector<std::string> texts = {
       "def f(x): return x.y(1)", "`a`", "x = 3 * 4;\n", "snake_case_name", "a_b", "_x", "f(", "obj.method(",
       "costs $ 5 or 10 % or 3 - 4", "\xff(\xfe)", "`\n`", "x;", ";\t\n", "12 percent",
+      "getValue", "x => {", "f(x) {\n", "let x be", "3 \xC3\x97 4", "What is it", "\xE2\x80\x9CWhy",
+      "i\xC5\xBF it", "x\xC5\xBF = 1", "camel\xff" "Case", "What\xff is",
   };
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(DG_SOURCE_DIR) + "/data/samples")) {

@@ -1,0 +1,78 @@
+// Hand-written matchers for a few residual classifier expressions that
+// Hyperscan runs badly, each giving exactly the answer Hyperscan gives for
+// that expression on the same buffer.
+//
+// Pipeline position: inside PromptClassifier::Classify(), on the same valid
+// UTF-8 runs that the residual Hyperscan databases scan. PromptClassifier::
+// Create() takes these expressions out of the residual databases (finding
+// each verbatim in the rule list, so an edited rule fails Create() instead
+// of silently diverging) and calls MatchShapes() instead.
+//
+// Why: in the shared residual database these expressions cost a third of
+// its instructions on the demo traffic (docs/benchmarks.md): camelCase has
+// no literal at all, the arithmetic rule's literals are digits, single
+// letters and common words, the code-syntax alternatives anchor on "=>" and
+// ")", and the question rule's alternation of 40 words sits behind a class
+// repeated at the text start. Each is a property of one ASCII word run
+// ([A-Za-z0-9_]+, what Hyperscan's ASCII \b delimits) and the few bytes
+// after it, which one pass over the run decides.
+//
+// Exactness: the matchers model Hyperscan's semantics without HS_FLAG_UCP:
+// \b, \w, \s ([\t\n\v\f\r ]) and \d are ASCII; ^ is the start of the buffer.
+// Under HS_FLAG_UTF8 | HS_FLAG_CASELESS Hyperscan also lets 's' match U+017F
+// (long s) and 'k' match U+212A (Kelvin sign), the only non-ASCII characters
+// that fold to ASCII letters; the matchers do not model those and report the
+// expressions concerned as undecided for a run holding either character, for
+// the caller to give that run to Hyperscan. shape_rules_test.cc compares
+// every matcher with Hyperscan on corpus texts and generated strings.
+//
+// Thread-safety: pure functions.
+#ifndef DG_CLASSIFY_SHAPE_RULES_H_
+#define DG_CLASSIFY_SHAPE_RULES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace dg {
+
+enum class ShapeRule : uint8_t {
+  kCamelCase,          // \b[a-z]{2,}[A-Z][a-z]+, exact case
+  kArrowBrace,         // \b=>\s*\{, an alternative of the code-syntax rule
+  kParenBraceNewline,  // \b\)\s*\{\s*\n, another alternative of it
+  kArithmetic,         // the reasoning rule \d\s*[+×÷^=*]\s*-?\d|...
+  kQuestionOpening,    // ^[\s"'“¿¡(]*(what|...|weshalb)\b
+};
+inline constexpr size_t kShapeRuleCount = 5;
+
+// Bit i stands for ShapeRule(i).
+using ShapeMask = uint32_t;
+inline constexpr ShapeMask ShapeBit(ShapeRule rule) { return ShapeMask{1} << static_cast<unsigned>(rule); }
+inline constexpr ShapeMask kAllShapes = (ShapeMask{1} << kShapeRuleCount) - 1;
+
+// The Hyperscan expression a matcher replaces and the flags it is compiled
+// with in the classifier. `expression` is either a whole residual expression
+// or one top-level alternative of one (classify/pattern_split.h).
+struct ShapeExpression {
+  std::string_view expression;
+  bool caseless;
+  bool utf8;
+};
+
+// Indexed by ShapeRule.
+std::span<const ShapeExpression> ShapeExpressions();
+
+struct ShapeMatches {
+  ShapeMask matched = 0;    // wanted rules whose expression matches the run
+  ShapeMask undecided = 0;  // wanted rules the run must be given to Hyperscan for
+};
+
+// Which of the `wanted` rules' expressions Hyperscan would report a match
+// for, scanning exactly `run` as one block-mode buffer. `run` must be valid
+// UTF-8 if a wanted rule is in UTF-8 mode (as the classifier's runs are).
+ShapeMatches MatchShapes(std::string_view run, ShapeMask wanted);
+
+}  // namespace dg
+
+#endif  // DG_CLASSIFY_SHAPE_RULES_H_
