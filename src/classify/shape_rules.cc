@@ -256,8 +256,16 @@ ShapeMatches MatchShapes(std::string_view text, ShapeMask wanted) {
   constexpr size_t kBefore = 1;  // a block at i reads t[i - 1, i + 18)
   constexpr size_t kAfter = 2;
   using Bytes = uint8_t __attribute__((vector_size(kBlock)));
-  // Lanes of all ones where the byte is in [lo, lo + count) / equals c.
-  auto in_range = [](Bytes v, uint8_t lo, uint8_t count) { return (Bytes)((Bytes)(v - lo) < count); };
+  // Lanes of all ones where the byte is in [lo, lo + count) / equals c. The
+  // range test is one subtraction and one signed comparison: shifting the
+  // range down to start at -128 makes it the signed values below
+  // count - 128 (SSE2 has no unsigned byte comparison).
+  using SignedBytes = int8_t __attribute__((vector_size(kBlock)));
+  constexpr int kSignedShift = 128;
+  auto in_range = [](Bytes v, uint8_t lo, uint8_t count) {
+    return (Bytes)((SignedBytes)(v - static_cast<uint8_t>(lo + kSignedShift)) <
+                   static_cast<int8_t>(count - kSignedShift));
+  };
   auto eq = [](Bytes v, uint8_t c) { return (Bytes)(v == c); };
   auto scalar = [&](size_t k) {
     const ShapeMask hit = MatchAt(r, k, wanted);
@@ -277,13 +285,16 @@ ShapeMatches MatchShapes(std::string_view text, ShapeMask wanted) {
     const Bytes prev = load(-static_cast<ptrdiff_t>(kBefore));
     const Bytes next = load(1);
     const Bytes next2 = load(kAfter);
+    // A superset of the anchors: a digit counts unless a digit follows it
+    // (MatchAt() rejects a letter or '_' after it), so that the block needs
+    // no word-character test.
     const Bytes letter_next = in_range(next | 0x20, 'a', 26);  // |0x20 folds only A-Z into a-z
-    const Bytes word_next = letter_next | in_range(next, '0', 10) | eq(next, '_');
     const Bytes candidates = (in_range(v, 'A', 26) & in_range(prev, 'a', 26)) | eq(v, '=') | eq(v, ')') |
-                             eq(v, '^') | eq(v, '(') | (in_range(v, '0', 10) & ~word_next) |
+                             eq(v, '^') | eq(v, '(') | (in_range(v, '0', 10) & ~in_range(next, '0', 10)) |
                              (eq(v, ' ') & letter_next & eq(next2, ' '));
     uint64_t halves[2];
     std::memcpy(halves, &candidates, sizeof(halves));
+    if ((halves[0] | halves[1]) == 0) return;  // the common case
     for (size_t h = 0; h < 2; ++h) {
       for (uint64_t bits = halves[h] & kLaneLowBits; bits != 0 && wanted != 0; bits &= bits - 1) {
         const size_t k = i + h * sizeof(uint64_t) + static_cast<size_t>(std::countr_zero(bits)) / 8;
