@@ -3,7 +3,9 @@
 //
 // The rules, in order:
 //  1. Scan the prompt and the system prompt with the phrase table (word-list
-//     alternatives) and the Hyperscan databases (everything else); each
+//     alternatives), the hand-written matchers of classify/shape_rules.h
+//     (eleven expressions Hyperscan runs badly) and the Hyperscan databases
+//     (everything else); each
 //     pattern counts at most once per text (HS_FLAG_SINGLEMATCH plus a hit
 //     bitmap shared by both matchers, because a pattern may be split between
 //     them and a long or damaged text is scanned in several pieces).
@@ -370,8 +372,10 @@ bool HasHit(const HitSet& hits, unsigned id) { return ((hits[id / kBitsPerWord] 
 
 }  // namespace
 
-// The residual expressions, compiled. Most share one database. The few
-// whose best required literal is a single character (code syntax such as
+// The residual expressions, compiled. Most share one database. The
+// expressions of classify/shape_rules.h are in none (see `shapes` below);
+// with ClassifierOptions::shape_rules off, the few whose best required
+// literal is a single character (code syntax such as
 // "\b[a-z_][a-z0-9_]*\(", snake_case, inline code spans, digits) are what
 // made the shared database slow: its literal matcher has nothing longer to
 // anchor them on, so it confirms a candidate every few bytes of prose;
@@ -380,9 +384,7 @@ bool HasHit(const HitSet& hits, unsigned id) { return ((hits[id / kBitsPerWord] 
 // Each of those has its own database, run on a piece of text only if the
 // piece holds a byte of each of its single-byte clauses
 // (classify/required_literals.h), which every match contains; so the hits are
-// exactly those of one database. The expressions of classify/shape_rules.h
-// are in none of them (see `shapes` below). Immutable after Create(), shared
-// by clones.
+// exactly those of one database. Immutable after Create(), shared by clones.
 struct ResidualMatchers {
   struct DatabaseDeleter {
     void operator()(hs_database_t* db) const { hs_free_database(db); }

@@ -746,14 +746,16 @@ TEST_F(ClassifierTest, ClonesAgreeAcrossThreads) {
 // prompt, whole and cut into random slices (cuts land inside code, numbers
 // and multi-byte characters), plus code-heavy and invalid-UTF-8 texts.
 TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
-  auto gated = PromptClassifier::Create();
+  auto gated = PromptClassifier::Create();  // shape rules, gates for what Hyperscan keeps
+  auto gates_only = PromptClassifier::Create({.gate_residual = true, .shape_rules = false});
   auto reference = PromptClassifier::Create({.gate_residual = false, .shape_rules = false});
-  ASSERT_TRUE(gated.ok() && reference.ok());
+  ASSERT_TRUE(gated.ok() && gates_only.ok() && reference.ok());
   std::vector<std::string> texts = {
       "def f(x): return x.y(1)", "`a`", "x = 3 * 4;\n", "snake_case_name", "a_b", "_x", "f(", "obj.method(",
       "costs $ 5 or 10 % or 3 - 4", "\xff(\xfe)", "`\n`", "x;", ";\t\n", "12 percent",
       "getValue", "x => {", "f(x) {\n", "let x be", "3 \xC3\x97 4", "What is it", "\xE2\x80\x9CWhy",
       "i\xC5\xBF it", "x\xC5\xBF = 1", "camel\xff" "Case", "What\xff is",
+      "a_\xff" "b", "f(\xff)", "x.\xff" "y(", "`\xff`", ";\xff\n", "5\xff%", "$\xff" "5",
   };
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(DG_SOURCE_DIR) + "/data/samples")) {
@@ -786,12 +788,17 @@ TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
     const std::string& other = texts[(i * 7919) % texts.size()];
     for (const PromptContext& context : {PromptContext{.prompt = t, .turn = 1}, PromptContext{.system = t, .turn = 2},
                                          PromptContext{.prompt = t, .system = other, .turn = 1}}) {
-      const PromptClass g = (*gated)->Classify(context);
       const PromptClass r = (*reference)->Classify(context);
-      flagged += g.capability_hits != 0;
-      const bool same = g.capability == r.capability && g.reasoning_coercion == r.reasoning_coercion &&
-                        g.rubric_grading == r.rubric_grading && g.capability_hits == r.capability_hits;
-      if (!same && ++mismatches <= 5) ADD_FAILURE() << "gating changes the class of: " << t.substr(0, 200);
+      for (auto* classifier : {gated->get(), gates_only->get()}) {
+        const PromptClass g = classifier->Classify(context);
+        flagged += g.capability_hits != 0;
+        const bool same = g.capability == r.capability && g.reasoning_coercion == r.reasoning_coercion &&
+                          g.rubric_grading == r.rubric_grading && g.capability_hits == r.capability_hits;
+        if (!same && ++mismatches <= 5) {
+          ADD_FAILURE() << (classifier == gated->get() ? "shape rules" : "gating") << " change the class of: "
+                        << t.substr(0, 200);
+        }
+      }
     }
   }
   EXPECT_EQ(mismatches, 0U);

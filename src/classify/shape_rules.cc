@@ -21,6 +21,12 @@ constexpr ShapeExpression kExpressions[kShapeRuleCount] = {
      /*caseless=*/true, /*utf8=*/true},
     {R"p(^[\s"'“¿¡(]*(what|what['’]?s|whats|who|whom|whose|when|where|why|how|which|explain|describe|define|is|are|can|could|does|do|did|should|would|will|was|were|has|have|que|como|cual|cuales|cuando|donde|quien|pourquoi|comment|quel|quelle|est-ce|warum|wie|was|wer|wo|wann|weshalb)\b)p",
      /*caseless=*/true, /*utf8=*/true},
+    {R"p(`[^`\r\n]{1,80}`)p", /*caseless=*/true, /*utf8=*/false},
+    {R"p(\b[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\()p", /*caseless=*/true, /*utf8=*/false},
+    {R"p(\b[a-z_][a-z0-9_]*\([^()\r\n]{0,40}\))p", /*caseless=*/true, /*utf8=*/false},
+    {R"p(;[ \t]*(\n|$))p", /*caseless=*/true, /*utf8=*/false},
+    {R"p(\b[a-z][a-z0-9]*_[a-z0-9_]+\b)p", /*caseless=*/true, /*utf8=*/false},
+    {R"p((\d\s+[-/]\s+\d|\$\s?\d|\d\s?(%|percent)))p", /*caseless=*/true, /*utf8=*/false},
 };
 
 // Byte classes, as Hyperscan sees them without HS_FLAG_UCP.
@@ -69,6 +75,15 @@ constexpr std::string_view kQuestionWords[] = {
     "quien",  "pourquoi", "comment", "quel", "quelle", "warum", "wie", "wer", "wo", "wann", "weshalb",
 };
 constexpr size_t kLongestQuestionWord = 8;  // "pourquoi", "describe"
+constexpr uint32_t QuestionInitials() {
+  uint32_t bits = 0;
+  for (const std::string_view w : kQuestionWords) bits |= uint32_t{1} << (w[0] - 'a');
+  return bits;
+}
+// Bit c - 'a' for each letter c that starts a question word; est-ce and
+// what['’]s add none ("explain" and "what" are in the list, and
+// ShapeRulesTest would see a miss).
+constexpr uint32_t kQuestionInitials = QuestionInitials();
 
 class Run {
  public:
@@ -119,6 +134,92 @@ bool WordEndsAt(const Run& r, size_t k, std::string_view word) {
   return r.EqualsFolded(b, k, word) && (b == 0 || !r.Is(b - 1, kWord));
 }
 
+// Start of the word run that ends at k (k itself if none does).
+size_t RunStart(const Run& r, size_t k) {
+  while (k > 0 && r.Is(k - 1, kWord)) --k;
+  return k;
+}
+
+// The code and number expressions (the anchor of each in MatchAt's list).
+ShapeMask MatchCode(const Run& r, size_t k, ShapeMask wanted) {
+  constexpr ShapeMask kSpan = ShapeBit(ShapeRule::kCodeSpan);
+  constexpr ShapeMask kMethod = ShapeBit(ShapeRule::kMethodCall);
+  constexpr ShapeMask kCallBit = ShapeBit(ShapeRule::kCall);
+  constexpr ShapeMask kSemicolon = ShapeBit(ShapeRule::kSemicolonAtLineEnd);
+  constexpr ShapeMask kSnake = ShapeBit(ShapeRule::kSnakeCase);
+  constexpr ShapeMask kNumber = ShapeBit(ShapeRule::kNumberUnit);
+  constexpr size_t kMaxSpanBytes = 80;      // [^`\r\n]{1,80}
+  constexpr size_t kMaxArgumentBytes = 40;  // [^()\r\n]{0,40}
+  const size_t n = r.size();
+  const char c = r[k];
+  ShapeMask hit = 0;
+  if ((wanted & kSpan) != 0 && c == '`') {
+    // The opening '`' (every match has one); the first '`', '\r' or '\n'
+    // after it decides.
+    for (size_t j = k + 1; j < n && j - k <= kMaxSpanBytes + 1; ++j) {
+      if (r[j] == '\r' || r[j] == '\n') break;
+      if (r[j] == '`') {
+        if (j - k >= 2) hit |= kSpan;
+        break;
+      }
+    }
+  }
+  if ((wanted & (kMethod | kCallBit)) != 0 && c == '(' && k > 0 && r.Is(k - 1, kWord)) {
+    // The word run before '(' is [a-z_][a-z0-9_]* from its start (the \b).
+    const size_t name = RunStart(r, k);
+    if (!r.Is(name, kDigit)) {
+      if ((wanted & kCallBit) != 0) {
+        for (size_t j = k + 1; j < n && j - (k + 1) <= kMaxArgumentBytes; ++j) {
+          if (r[j] == '(' || r[j] == '\r' || r[j] == '\n') break;
+          if (r[j] == ')') {
+            hit |= kCallBit;
+            break;
+          }
+        }
+      }
+      // obj.method(: a '.' before that run and another such run before it.
+      if ((wanted & kMethod) != 0 && name >= 2 && r.At(name - 1, '.') && r.Is(name - 2, kWord) &&
+          !r.Is(RunStart(r, name - 1), kDigit)) {
+        hit |= kMethod;
+      }
+    }
+  }
+  if ((wanted & kSemicolon) != 0 && c == ';') {
+    size_t j = k + 1;
+    while (r.At(j, ' ') || r.At(j, '\t')) ++j;
+    if (j == n || r.At(j, '\n')) hit |= kSemicolon;
+  }
+  if ((wanted & kSnake) != 0 && c == '_') {
+    // Decided at the run's first '_': before it [a-z][a-z0-9]* from the
+    // run's start (the \b), after it at least one word character, and the
+    // run's end is the final \b.
+    size_t s = k;
+    while (s > 0 && r.Is(s - 1, kLetter | kDigit)) --s;
+    const bool first_underscore = s == 0 || !r.At(s - 1, '_');
+    if (first_underscore && s < k && r.Is(s, kLetter) && r.Is(k + 1, kWord)) hit |= kSnake;
+  }
+  if ((wanted & kNumber) != 0) {
+    if (c == '$') {
+      // \$\s?\d
+      if (r.Is(k + 1, kDigit) || (r.Is(k + 1, kSpace) && r.Is(k + 2, kDigit))) hit |= kNumber;
+    } else if (r.Is(k, kDigit)) {
+      // \d\s+[-/]\s+\d
+      if (r.Is(k + 1, kSpace)) {
+        const size_t j = r.SkipSpace(k + 1);
+        if ((r.At(j, '-') || r.At(j, '/')) && r.Is(j + 1, kSpace) && r.Is(r.SkipSpace(j + 1), kDigit)) {
+          hit |= kNumber;
+        }
+      }
+      // \d\s?(%|percent)
+      const size_t j = r.Is(k + 1, kSpace) ? k + 2 : k + 1;
+      if (r.At(k + 1, '%') || r.StartsFolded(k + 1, "percent") || r.At(j, '%') || r.StartsFolded(j, "percent")) {
+        hit |= kNumber;
+      }
+    }
+  }
+  return hit;
+}
+
 // Every match of every expression here has a byte it can be found by (the
 // "anchor"): the matchers below are run at each byte of the run that could
 // be one and each decides exactly whether a match has its anchor there.
@@ -134,6 +235,14 @@ bool WordEndsAt(const Run& r, size_t k, std::string_view word) {
 //   \b[a-z]\s*=\s*-?\d     the '=', likewise
 //   \bf\([a-z0-9]\)\s*=    the '(', after the one-letter run "f"
 //   \b(let|if|suppose) [a-z] (be|=|is)   the space before [a-z]
+//  `[^`\r\n]{1,80}`   the opening '`'
+//  \b[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\(   the '('
+//  \b[a-z_][a-z0-9_]*\([^()\r\n]{0,40}\)   the '('
+//  ;[ \t]*(\n|$)      the ';'
+//  snake_case \b[a-z][a-z0-9]*_[a-z0-9_]+\b   the run's first '_' (the match
+//      is the whole run)
+//  \d\s+[-/]\s+\d and \d\s?(%|percent)   the first digit, with no digit
+//      after it; \$\s?\d   the '$'
 // Returns the rules of `wanted` matched with their anchor at k.
 ShapeMask MatchAt(const Run& r, size_t k, ShapeMask wanted) {
   constexpr ShapeMask kCamel = ShapeBit(ShapeRule::kCamelCase);
@@ -163,6 +272,7 @@ ShapeMask MatchAt(const Run& r, size_t k, ShapeMask wanted) {
       }
     }
   }
+  hit |= MatchCode(r, k, wanted);
   if ((wanted & kArith) == 0) return hit;
   // The one-letter run before white space before t[k], if any.
   auto letter_before = [&](char* letter) {
@@ -219,6 +329,9 @@ bool QuestionOpening(const Run& r) {
   }
   const size_t e = r.WordEnd(j);
   if (e == j || e - j > kLongestQuestionWord) return false;
+  // Most texts do not start with the initial of a question word.
+  const auto initial = static_cast<unsigned char>(r[j] | 0x20);
+  if (initial < 'a' || initial > 'z' || ((kQuestionInitials >> (initial - 'a')) & 1) == 0) return false;
   for (const std::string_view w : kQuestionWords) {
     if (r.EqualsFolded(j, e, w)) return true;
   }
@@ -290,7 +403,8 @@ ShapeMatches MatchShapes(std::string_view text, ShapeMask wanted) {
     // no word-character test.
     const Bytes letter_next = in_range(next | 0x20, 'a', 26);  // |0x20 folds only A-Z into a-z
     const Bytes candidates = (in_range(v, 'A', 26) & in_range(prev, 'a', 26)) | eq(v, '=') | eq(v, ')') |
-                             eq(v, '^') | eq(v, '(') | (in_range(v, '0', 10) & ~in_range(next, '0', 10)) |
+                             eq(v, '^') | eq(v, '(') | eq(v, '_') | eq(v, '`') | eq(v, ';') | eq(v, '$') |
+                             (in_range(v, '0', 10) & ~in_range(next, '0', 10)) |
                              (eq(v, ' ') & letter_next & eq(next2, ' '));
     uint64_t halves[2];
     std::memcpy(halves, &candidates, sizeof(halves));

@@ -8,14 +8,18 @@
 // each verbatim in the rule list, so an edited rule fails Create() instead
 // of silently diverging) and calls MatchShapes() instead.
 //
-// Why: in the shared residual database these expressions cost a third of
-// its instructions on the demo traffic (docs/benchmarks.md): camelCase has
-// no literal at all, the arithmetic rule's literals are digits, single
-// letters and common words, the code-syntax alternatives anchor on "=>" and
-// ")", and the question rule's alternation of 40 words sits behind a class
-// repeated at the text start. Each is a property of one ASCII word run
-// ([A-Za-z0-9_]+, what Hyperscan's ASCII \b delimits) and the few bytes
-// after it, which one pass over the run decides.
+// Why: in the shared residual database the first five cost a third of its
+// instructions on the demo traffic: camelCase has no literal at all, the
+// arithmetic rule's literals are digits, single letters and common words,
+// the code-syntax alternatives anchor on "=>" and ")", and the question
+// rule's alternation of 40 words sits behind a class repeated at the text
+// start. The other six are the code-syntax and number expressions whose
+// only literals are single characters ("(", "_", "`", ";", "$", digits),
+// which had a gated database each; in code and templated prompts the gates
+// are open and each database costs a scan. Each expression is a property of
+// an ASCII word run ([A-Za-z0-9_]+, what Hyperscan's ASCII \b delimits) and
+// a few bytes around one byte of it (its anchor), which one pass over the
+// run finds 16 bytes at a time.
 //
 // Exactness: the matchers model Hyperscan's semantics without HS_FLAG_UCP:
 // \b, \w, \s ([\t\n\v\f\r ]) and \d are ASCII; ^ is the start of the buffer.
@@ -43,8 +47,15 @@ enum class ShapeRule : uint8_t {
   kParenBraceNewline,  // \b\)\s*\{\s*\n, another alternative of it
   kArithmetic,         // the reasoning rule \d\s*[+×÷^=*]\s*-?\d|...
   kQuestionOpening,    // ^[\s"'“¿¡(]*(what|...|weshalb)\b
+  kCodeSpan,           // `[^`\r\n]{1,80}`
+  kMethodCall,         // \b[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\(
+  kCall,               // \b[a-z_][a-z0-9_]*\([^()\r\n]{0,40}\)
+  kSemicolonAtLineEnd,  // ;[ \t]*(\n|$)
+  kSnakeCase,          // \b[a-z][a-z0-9]*_[a-z0-9_]+\b
+  kNumberUnit,         // \d\s+[-/]\s+\d|\$\s?\d|\d\s?(%|percent), what the reasoning
+                       // rule's word lists leave of it
 };
-inline constexpr size_t kShapeRuleCount = 5;
+inline constexpr size_t kShapeRuleCount = 11;
 
 // Bit i stands for ShapeRule(i).
 using ShapeMask = uint32_t;

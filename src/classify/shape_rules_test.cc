@@ -93,6 +93,11 @@ std::vector<std::string> Tokens() {
       "\xff", "\xC3",          // invalid bytes
       "let", "LET", "if", "If", "suppose", "be", "BE", "is", "iS", "what", "What", "est", "ce", "camel", "Case",
       "getValue", "myVar", "aB", "abC", "abCd", "xYz", "thisIsIt", "=> {", ") {\n", "f(x)", "f(2) =",
+      "`", "``", ";", "$", "%", "percent", "PerCent", "obj", "snake_case", "a_", "_a", "__", "x.y(", ".", "(", "()",
+      "\r", "5%", "$ 3", "4 - 2", "3 / 1",
+      // the bounds of [^()\r\n]{0,40} and [^`\r\n]{1,80}
+      std::string(38, 'a'), std::string(39, 'a'), std::string(40, 'a'), std::string(41, 'a'), std::string(78, 'b'),
+      std::string(79, 'b'), std::string(80, 'b'), std::string(81, 'b'),
   };
   // Every question word of the question rule, and parts of them.
   const std::string_view q = ShapeExpressions()[static_cast<size_t>(ShapeRule::kQuestionOpening)].expression;
