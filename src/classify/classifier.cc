@@ -4,7 +4,7 @@
 // The rules, in order:
 //  1. Scan the prompt and the system prompt with the phrase table (word-list
 //     alternatives), the hand-written matchers of classify/shape_rules.h
-//     (eleven expressions Hyperscan runs badly) and the Hyperscan databases
+//     (twelve expressions Hyperscan runs badly) and the Hyperscan databases
 //     (everything else); each
 //     pattern counts at most once per text (HS_FLAG_SINGLEMATCH plus a hit
 //     bitmap shared by both matchers, because a pattern may be split between

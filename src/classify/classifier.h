@@ -14,11 +14,12 @@
 // Create() splits them: the alternatives that are plain word lists go to a
 // hashed phrase table (classify/word_evidence.h, one tokenizer pass per
 // text), the rest to Hyperscan block-mode databases
-// (classify/pattern_split.h says what is split off). Eleven residual
+// (classify/pattern_split.h says what is split off). Twelve residual
 // expressions that Hyperscan runs badly (camelCase, snake_case, calls,
 // inline code, the arithmetic and number rules, two code-syntax
-// alternatives, the question opening: no literal or only single
-// characters) are decided instead by hand-written matchers that give exactly
+// alternatives, the question and greeting openings: no literal, only single
+// characters, or words it looks for everywhere though they count only at
+// the text start) are decided instead by hand-written matchers that give exactly
 // Hyperscan's answer (classify/shape_rules.h); the rest is one database.
 // (With the matchers off, ClassifierOptions::shape_rules, those anchored on
 // one character have a database each, run only when the text holds those

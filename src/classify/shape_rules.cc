@@ -27,6 +27,8 @@ constexpr ShapeExpression kExpressions[kShapeRuleCount] = {
     {R"p(;[ \t]*(\n|$))p", /*caseless=*/true, /*utf8=*/false},
     {R"p(\b[a-z][a-z0-9]*_[a-z0-9_]+\b)p", /*caseless=*/true, /*utf8=*/false},
     {R"p((\d\s+[-/]\s+\d|\$\s?\d|\d\s?(%|percent)))p", /*caseless=*/true, /*utf8=*/false},
+    {R"p(^[\s"'“]*(hi|hello|hey|hiya|howdy|yo|greetings|good (morning|afternoon|evening|night)|sup|hola|buenos d[ií]as|bonjour|salut|hallo|guten tag|ciao|ol[aá]|oi)\b)p",
+     /*caseless=*/true, /*utf8=*/true},
 };
 
 // Byte classes, as Hyperscan sees them without HS_FLAG_UCP.
@@ -64,7 +66,26 @@ constexpr std::string_view kInvertedQuestion = "\xC2\xBF";
 constexpr std::string_view kInvertedExclamation = "\xC2\xA1";
 constexpr std::string_view kRightSingleQuote = "\xE2\x80\x99";
 
-constexpr ShapeMask kUtf8Shapes = ShapeBit(ShapeRule::kArithmetic) | ShapeBit(ShapeRule::kQuestionOpening);
+constexpr ShapeMask kUtf8Shapes = ShapeBit(ShapeRule::kArithmetic) | ShapeBit(ShapeRule::kQuestionOpening) |
+                                  ShapeBit(ShapeRule::kGreetingOpening);
+// Accented letters of the greeting opening (d[ií]as, ol[aá]), both cases.
+constexpr std::string_view kIAcute = "\xC3\xAD";
+constexpr std::string_view kCapitalIAcute = "\xC3\x8D";
+constexpr std::string_view kAAcute = "\xC3\xA1";
+constexpr std::string_view kCapitalAAcute = "\xC3\x81";
+constexpr std::string_view kGreetingWords[] = {
+    "hi", "hello", "hey", "hiya", "howdy", "yo", "greetings", "sup", "hola", "bonjour", "salut", "hallo", "ciao",
+    "ola", "oi",
+};
+// Initials of the greeting words and of good, guten, buenos and ol (bit
+// c - 'a' for letter c), for a quick rejection.
+constexpr uint32_t GreetingInitials() {
+  uint32_t bits = 0;
+  for (const std::string_view w : kGreetingWords) bits |= uint32_t{1} << (w[0] - 'a');
+  for (const char c : {'g', 'b', 'o'}) bits |= uint32_t{1} << (c - 'a');
+  return bits;
+}
+constexpr uint32_t kGreetingInitials = GreetingInitials();
 
 // The question words of kQuestionOpening that are one ASCII word run each
 // (what['’]?s and est-ce span three runs and are checked apart).
@@ -311,22 +332,39 @@ ShapeMask MatchAt(const Run& r, size_t k, ShapeMask wanted) {
   return hit;
 }
 
-// ^[\s"'“¿¡(]*(words)\b: the leading class holds no letter, so the word
-// starts where the class's run ends; each word then has to be a whole run
-// (the \b), except what['’]s and est-ce, three runs each.
-bool QuestionOpening(const Run& r) {
-  size_t j = 0;
+// Where the first word starts after the question opening's leading class
+// [\s"'“¿¡(]*, and whether that run held only bytes of the greeting
+// opening's [\s"'“] (if not, the greeting's own run ends at a '¿', '¡' or
+// '(', where no greeting word starts).
+struct Opening {
+  size_t word = 0;
+  bool greeting_class = true;
+};
+Opening SkipOpening(const Run& r) {
+  Opening o;
+  size_t& j = o.word;
   while (true) {
-    if (r.Is(j, kSpace) || r.At(j, '"') || r.At(j, '\'') || r.At(j, '(')) {
+    if (r.Is(j, kSpace) || r.At(j, '"') || r.At(j, '\'')) {
       ++j;
     } else if (r.At(j, kLeftDoubleQuote)) {
       j += kLeftDoubleQuote.size();
+    } else if (r.At(j, '(')) {
+      o.greeting_class = false;
+      ++j;
     } else if (r.At(j, kInvertedQuestion) || r.At(j, kInvertedExclamation)) {
+      o.greeting_class = false;
       j += kInvertedQuestion.size();
     } else {
       break;
     }
   }
+  return o;
+}
+
+// ^[\s"'“¿¡(]*(words)\b: the leading class holds no letter, so the word
+// starts where the class's run ends; each word then has to be a whole run
+// (the \b), except what['’]s and est-ce, three runs each.
+bool QuestionOpening(const Run& r, size_t j) {
   const size_t e = r.WordEnd(j);
   if (e == j || e - j > kLongestQuestionWord) return false;
   // Most texts do not start with the initial of a question word.
@@ -343,6 +381,39 @@ bool QuestionOpening(const Run& r) {
   return r.EqualsFolded(j, e, "est") && r.At(e, '-') && whole_run_after(e + 1, "ce");
 }
 
+// ^[\s"'“]*(hi|...|oi)\b, like the question opening: the one-run words
+// of kGreetingWords, and "good ...", "guten tag", "buenos d[ií]as" (a
+// literal space between the words) and "ol" + á (whose \b needs a word
+// character after the á, as á is none).
+bool GreetingOpening(const Run& r, size_t j) {
+  const size_t e = r.WordEnd(j);
+  if (e == j) return false;
+  const auto initial = static_cast<unsigned char>(r[j] | 0x20);
+  if (initial < 'a' || initial > 'z' || ((kGreetingInitials >> (initial - 'a')) & 1) == 0) return false;
+  for (const std::string_view w : kGreetingWords) {
+    if (r.EqualsFolded(j, e, w)) return true;
+  }
+  auto whole_run_after = [&](size_t i, std::string_view w) { return r.EqualsFolded(i, r.WordEnd(i), w); };
+  auto then_word = [&](std::string_view w) { return r.At(e, ' ') && whole_run_after(e + 1, w); };
+  if (r.EqualsFolded(j, e, "good")) {
+    for (const std::string_view w : {"morning", "afternoon", "evening", "night"}) {
+      if (then_word(w)) return true;
+    }
+  }
+  if (r.EqualsFolded(j, e, "guten") && then_word("tag")) return true;
+  if (r.EqualsFolded(j, e, "buenos") && r.At(e, ' ')) {
+    const size_t d = e + 1;
+    const size_t d_end = r.WordEnd(d);
+    if (r.EqualsFolded(d, d_end, "dias")) return true;
+    if (r.EqualsFolded(d, d_end, "d") && (r.At(d_end, kIAcute) || r.At(d_end, kCapitalIAcute)) &&
+        whole_run_after(d_end + kIAcute.size(), "as")) {
+      return true;
+    }
+  }
+  return r.EqualsFolded(j, e, "ol") && (r.At(e, kAAcute) || r.At(e, kCapitalAAcute)) &&
+         r.Is(e + kAAcute.size(), kWord);
+}
+
 }  // namespace
 
 std::span<const ShapeExpression> ShapeExpressions() { return kExpressions; }
@@ -355,10 +426,16 @@ ShapeMatches MatchShapes(std::string_view text, ShapeMask wanted) {
     wanted &= ~kUtf8Shapes;
   }
   const Run r(text);
-  if ((wanted & ShapeBit(ShapeRule::kQuestionOpening)) != 0 && QuestionOpening(r)) {
-    result.matched |= ShapeBit(ShapeRule::kQuestionOpening);
+  if ((wanted & (ShapeBit(ShapeRule::kQuestionOpening) | ShapeBit(ShapeRule::kGreetingOpening))) != 0) {
+    const Opening o = SkipOpening(r);
+    if ((wanted & ShapeBit(ShapeRule::kQuestionOpening)) != 0 && QuestionOpening(r, o.word)) {
+      result.matched |= ShapeBit(ShapeRule::kQuestionOpening);
+    }
+    if ((wanted & ShapeBit(ShapeRule::kGreetingOpening)) != 0 && o.greeting_class && GreetingOpening(r, o.word)) {
+      result.matched |= ShapeBit(ShapeRule::kGreetingOpening);
+    }
   }
-  wanted &= ~ShapeBit(ShapeRule::kQuestionOpening);
+  wanted &= ~(ShapeBit(ShapeRule::kQuestionOpening) | ShapeBit(ShapeRule::kGreetingOpening));
   // Candidate anchors 16 bytes at a time (GCC/Clang vector extensions):
   // in prose a block rarely holds one, and MatchAt() decides the few that
   // are. The first byte and the last bytes, whose neighbours a block would

@@ -106,6 +106,17 @@ std::vector<std::string> Tokens() {
   std::vector<std::string> words;
   EXPECT_TRUE(ExpandRegex(q.substr(open + 1, close - open - 1), 1000, &words));
   EXPECT_GT(words.size(), 40U);
+  // And those of the greeting rule, with their accented letters.
+  const std::string_view g = ShapeExpressions()[static_cast<size_t>(ShapeRule::kGreetingOpening)].expression;
+  const size_t g_open = g.find("(hi");
+  const size_t g_close = g.rfind(")\\b");
+  std::vector<std::string> greetings;
+  EXPECT_TRUE(ExpandRegex(g.substr(g_open + 1, g_close - g_open - 1), 1000, &greetings));
+  EXPECT_GT(greetings.size(), 20U);
+  words.insert(words.end(), greetings.begin(), greetings.end());
+  for (const char* t : {"\xC3\xAD", "\xC3\x8D", "\xC3\xA1", "\xC3\x81", "d", "as", "ol", "good", "buenos", "guten"}) {
+    tokens.emplace_back(t);
+  }
   for (const std::string& w : words) {
     tokens.push_back(w);
     tokens.push_back(w.substr(0, w.size() - 1));
@@ -296,6 +307,12 @@ TEST(ShapeRulesTest, Examples) {
   EXPECT_FALSE(matches("so what", ShapeRule::kQuestionOpening));
   EXPECT_FALSE(matches("whats_", ShapeRule::kQuestionOpening));
   EXPECT_TRUE(matches("what's_", ShapeRule::kQuestionOpening));  // "what" and a boundary
+  EXPECT_TRUE(matches("\xE2\x80\x9C Good morning!", ShapeRule::kGreetingOpening));
+  EXPECT_TRUE(matches("Buenos d\xC3\x8D" "as", ShapeRule::kGreetingOpening));
+  EXPECT_FALSE(matches("ol\xC3\xA1", ShapeRule::kGreetingOpening));  // no word character after the \xC3\xA1
+  EXPECT_TRUE(matches("ol\xC3\xA1x", ShapeRule::kGreetingOpening));
+  EXPECT_FALSE(matches("good  morning", ShapeRule::kGreetingOpening));
+  EXPECT_FALSE(matches("\xC2\xBFhola", ShapeRule::kGreetingOpening));  // no \xC2\xBF in its leading class
   // A long s is left to Hyperscan, which folds it to 's'.
   EXPECT_NE(MatchShapes("i\xC5\xBF", ShapeBit(ShapeRule::kQuestionOpening)).undecided, 0U);
 }
