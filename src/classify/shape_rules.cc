@@ -438,8 +438,8 @@ ShapeMatches MatchShapes(std::string_view text, ShapeMask wanted) {
   wanted &= ~(ShapeBit(ShapeRule::kQuestionOpening) | ShapeBit(ShapeRule::kGreetingOpening));
   // Candidate anchors 16 bytes at a time (GCC/Clang vector extensions):
   // in prose a block rarely holds one, and MatchAt() decides the few that
-  // are. The first byte and the last bytes, whose neighbours a block would
-  // read past the run, go to MatchAt() one by one.
+  // are. The first byte goes to MatchAt() alone (a block reads the byte
+  // before it); the last bytes are tested in a zero-padded copy.
   const size_t n = r.size();
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   constexpr size_t kBlock = 16;
