@@ -208,11 +208,19 @@ void BM_Classify1KB(benchmark::State& state) { RunClassify(state, KilobytePrompt
 BENCHMARK(BM_Classify1KB);
 
 // The reference build: every residual expression in one Hyperscan database
-// (ClassifierOptions::gate_residual = false), for an interleaved comparison.
+// (ClassifierOptions::gate_residual and shape_rules false), for an
+// interleaved comparison.
 void BM_Classify1KBOneDatabase(benchmark::State& state) {
-  RunClassify(state, KilobytePrompts(), {}, {.gate_residual = false});
+  RunClassify(state, KilobytePrompts(), {}, {.gate_residual = false, .shape_rules = false});
 }
 BENCHMARK(BM_Classify1KBOneDatabase);
+
+// The build before the shape rules (classify/shape_rules.h): every residual
+// expression in Hyperscan, the single-character ones gated.
+void BM_Classify1KBGatesOnly(benchmark::State& state) {
+  RunClassify(state, KilobytePrompts(), {}, {.gate_residual = true, .shape_rules = false});
+}
+BENCHMARK(BM_Classify1KBGatesOnly);
 
 void BM_Classify1KBWithSystemPrompt(benchmark::State& state) {
   // A system prompt as extraction wrappers and agent frameworks send them.

@@ -3,7 +3,9 @@
 //
 // The rules, in order:
 //  1. Scan the prompt and the system prompt with the phrase table (word-list
-//     alternatives) and the Hyperscan databases (everything else); each
+//     alternatives), the hand-written matchers of classify/shape_rules.h
+//     (twelve expressions Hyperscan runs badly) and the Hyperscan databases
+//     (everything else); each
 //     pattern counts at most once per text (HS_FLAG_SINGLEMATCH plus a hit
 //     bitmap shared by both matchers, because a pattern may be split between
 //     them and a long or damaged text is scanned in several pieces).
@@ -40,12 +42,14 @@
 #include <cstring>
 #include <optional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "classify/database_bundle.h"
 #include "classify/pattern_split.h"
 #include "classify/required_literals.h"
+#include "classify/shape_rules.h"
 #include "classify/word_evidence.h"
 #include "common/hash.h"
 #include "common/recent_text_cache.h"
@@ -371,8 +375,10 @@ bool HasHit(const HitSet& hits, unsigned id) { return ((hits[id / kBitsPerWord] 
 
 }  // namespace
 
-// The residual expressions, compiled. Most share one database. The few
-// whose best required literal is a single character (code syntax such as
+// The residual expressions, compiled. Most share one database. The
+// expressions of classify/shape_rules.h are in none (see `shapes` below);
+// with ClassifierOptions::shape_rules off, the few whose best required
+// literal is a single character (code syntax such as
 // "\b[a-z_][a-z0-9_]*\(", snake_case, inline code spans, digits) are what
 // made the shared database slow: its literal matcher has nothing longer to
 // anchor them on, so it confirms a candidate every few bytes of prose;
@@ -402,6 +408,15 @@ struct ResidualMatchers {
   // Gate bit of each byte value (0 for bytes no clause holds); at most 64
   // distinct gate bytes.
   std::array<uint64_t, 256> byte_bits{};
+
+  // Expressions decided by classify/shape_rules.h instead of Hyperscan
+  // (camelCase, the arithmetic rule, ...): which ones (none with
+  // ClassifierOptions::shape_rules off) and the pattern each belongs to.
+  ShapeMask shapes = 0;
+  std::array<unsigned, kShapeRuleCount> shape_pattern{};
+  // The shape expressions in UTF-8 mode, for the rare run MatchShapes()
+  // leaves undecided (one holding U+017F or U+212A); null if none.
+  DatabasePtr shape_fallback;
 };
 
 // The matches of recent system prompts. An application sends the same
@@ -425,6 +440,27 @@ bool ScanRun(const ResidualMatchers& m, hs_scratch_t* scratch, std::string_view 
   const auto length = static_cast<unsigned int>(run.size());
   if (m.shared != nullptr && hs_scan(m.shared.get(), run.data(), length, 0, scratch, OnMatch, state) != HS_SUCCESS) {
     return false;
+  }
+  if (m.shapes != 0) {
+    ShapeMask wanted = 0;
+    for (size_t s = 0; s < kShapeRuleCount; ++s) {
+      const unsigned id = m.shape_pattern[s];
+      const bool text_start_only = (kPatterns[id].options & kTextStartOnly) != 0;
+      if (((m.shapes >> s) & 1) != 0 && !HasHit(*state->hits, id) && (state->at_text_start || !text_start_only)) {
+        wanted |= ShapeMask{1} << s;
+      }
+    }
+    if (wanted != 0) {
+      const ShapeMatches shapes = MatchShapes(run, wanted);
+      for (size_t s = 0; s < kShapeRuleCount; ++s) {
+        const unsigned id = m.shape_pattern[s];
+        if (((shapes.matched >> s) & 1) != 0) (*state->hits)[id / kBitsPerWord] |= uint64_t{1} << (id % kBitsPerWord);
+      }
+      if (shapes.undecided != 0 &&
+          hs_scan(m.shape_fallback.get(), run.data(), length, 0, scratch, OnMatch, state) != HS_SUCCESS) {
+        return false;
+      }
+    }
   }
   if (m.gated.empty()) return true;
   // One table lookup per byte: which gate bytes the run holds.
@@ -705,11 +741,11 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create(const Classif
   // Hyperscan says so when it runs (HS_DB_PLATFORM_ERROR). A binary moved to
   // an older CPU compiles instead.
   const PromptClassifier& c = **built;
-  bool runs = c.residual_->shared == nullptr ||
-              hs_scan(c.residual_->shared.get(), "", 0, 0, c.scratch_.get(), IgnoreMatch, nullptr) == HS_SUCCESS;
-  for (const ResidualMatchers::Gated& g : c.residual_->gated) {
-    runs = runs && hs_scan(g.database.get(), "", 0, 0, c.scratch_.get(), IgnoreMatch, nullptr) == HS_SUCCESS;
-  }
+  const auto probe = [&](const hs_database_t* db) {
+    return db == nullptr || hs_scan(db, "", 0, 0, c.scratch_.get(), IgnoreMatch, nullptr) == HS_SUCCESS;
+  };
+  bool runs = probe(c.residual_->shared.get()) && probe(c.residual_->shape_fallback.get());
+  for (const ResidualMatchers::Gated& g : c.residual_->gated) runs = runs && probe(g.database.get());
   if (runs) return built;
   return Build(options, DatabaseBundle{}, /*exported=*/nullptr);
 }
@@ -722,7 +758,8 @@ Result<std::string> PromptClassifier::ExportDatabases(const ClassifierOptions& o
 }
 
 size_t PromptClassifier::database_count() const {
-  return (residual_->shared != nullptr ? 1 : 0) + residual_->gated.size();
+  return (residual_->shared != nullptr ? 1 : 0) + (residual_->shape_fallback != nullptr ? 1 : 0) +
+         residual_->gated.size();
 }
 
 size_t PromptClassifier::precompiled_database_count() const { return residual_->precompiled; }
@@ -758,27 +795,73 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Build(const Classifi
   }
   phrases->Build();
 
+  // Hyperscan flags of each residual, from the rule and its text as split.
+  // UTF-8 mode only where the expression has non-ASCII characters: it makes
+  // them single characters and folds their case (Cyrillic, accented Latin).
+  // ASCII expressions stay byte expressions, which are faster to compile and
+  // to run. HS_FLAG_UCP is not used: no pattern needs \w, \s or \d to cover
+  // other scripts (non-ASCII words are spelled out), Hyperscan rejects \b
+  // under UCP, and it roughly doubles compile time. Consequently \b is an
+  // ASCII word boundary, which is why words that may start with an accented
+  // letter are guarded with (^|[^a-z]) rather than \b.
+  std::vector<unsigned int> residual_flags;
+  for (size_t r = 0; r < residuals.size(); ++r) {
+    unsigned int f = HS_FLAG_SINGLEMATCH;
+    if ((kPatterns[residual_ids[r]].options & kExactCase) == 0) f |= HS_FLAG_CASELESS;
+    const std::string_view expr(residuals[r]);
+    if (std::any_of(expr.begin(), expr.end(),
+                    [](char ch) { return static_cast<unsigned char>(ch) >= kFirstNonAscii; })) {
+      f |= HS_FLAG_UTF8;
+    }
+    residual_flags.push_back(f);
+  }
+
   auto residual = std::make_shared<ResidualMatchers>();
   DatabaseSource source(bundle, exported);
+
+  // Take the shape expressions out of the residuals (an expression keeps the
+  // flags it had, also when it loses an alternative: HS_FLAG_UTF8 changes
+  // what a negated class matches).
+  std::vector<std::string> fallback_texts;
+  std::vector<HsExpression> fallback;
+  if (options.shape_rules) {
+    const std::span<const ShapeExpression> shapes = ShapeExpressions();
+    fallback_texts.reserve(shapes.size());  // HsExpression points into it
+    for (size_t s = 0; s < shapes.size(); ++s) {
+      const ShapeExpression& shape = shapes[s];
+      bool found = false;
+      for (size_t r = 0; r < residuals.size() && !found; ++r) {
+        const unsigned int f = residual_flags[r];
+        if (((f & HS_FLAG_CASELESS) != 0) != shape.caseless || ((f & HS_FLAG_UTF8) != 0) != shape.utf8) continue;
+        if (!RemoveAlternative(&residuals[r], shape.expression)) continue;
+        found = true;
+        residual->shapes |= ShapeMask{1} << s;
+        residual->shape_pattern[s] = residual_ids[r];
+        if (shape.utf8) {
+          fallback_texts.emplace_back(shape.expression);
+          fallback.push_back({&fallback_texts.back(), f, residual_ids[r]});
+        }
+      }
+      if (!found) {
+        return Status::Internal("classifier: shape expression " + std::string(shape.expression) +
+                                " is no residual expression (or alternative of one) with its flags");
+      }
+    }
+  }
+  if (!fallback.empty()) {
+    auto db = source.Get(fallback);
+    if (!db.ok()) return db.status();
+    residual->shape_fallback = std::move(db).value();
+  }
+
   std::vector<HsExpression> shared;
   size_t gate_bytes = 0;  // distinct bytes with a gate bit so far
   for (size_t r = 0; r < residuals.size(); ++r) {
-    const Pattern& p = kPatterns[residual_ids[r]];
-    unsigned int f = HS_FLAG_SINGLEMATCH;
-    const bool caseless = (p.options & kExactCase) == 0;
-    if (caseless) f |= HS_FLAG_CASELESS;
-    // UTF-8 mode only where the pattern has non-ASCII characters: it makes
-    // them single characters and folds their case (Cyrillic, accented Latin).
-    // ASCII patterns stay byte patterns, which are faster to compile and to
-    // run. HS_FLAG_UCP is not used: no pattern needs \w, \s or \d to cover
-    // other scripts (non-ASCII words are spelled out), Hyperscan rejects \b
-    // under UCP, and it roughly doubles compile time. Consequently \b is an
-    // ASCII word boundary, which is why words that may start with an accented
-    // letter are guarded with (^|[^a-z]) rather than \b.
+    if (residuals[r].empty()) continue;  // all of it went to the shape rules
+    const unsigned int f = residual_flags[r];
+    const bool caseless = (f & HS_FLAG_CASELESS) != 0;
+    const bool non_ascii = (f & HS_FLAG_UTF8) != 0;
     const std::string_view expr(residuals[r]);
-    const bool non_ascii = std::any_of(
-        expr.begin(), expr.end(), [](char ch) { return static_cast<unsigned char>(ch) >= kFirstNonAscii; });
-    if (non_ascii) f |= HS_FLAG_UTF8;
     const HsExpression e{&residuals[r], f, residual_ids[r]};
 
     // Gated: its best clause has a one-character string (nothing longer for
@@ -841,7 +924,7 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Build(const Classifi
   auto allocate = [&](const hs_database_t* db) {
     return db == nullptr || hs_alloc_scratch(db, &raw_scratch) == HS_SUCCESS;
   };
-  bool allocated = allocate(residual->shared.get());
+  bool allocated = allocate(residual->shared.get()) && allocate(residual->shape_fallback.get());
   for (const ResidualMatchers::Gated& g : residual->gated) allocated = allocated && allocate(g.database.get());
   ScratchPtr scratch(raw_scratch);
   residual->precompiled = source.precompiled();

@@ -14,11 +14,16 @@
 // Create() splits them: the alternatives that are plain word lists go to a
 // hashed phrase table (classify/word_evidence.h, one tokenizer pass per
 // text), the rest to Hyperscan block-mode databases
-// (classify/pattern_split.h says what is split off): one for most residual
-// expressions, and one each for the few that Hyperscan could only anchor on
-// a single character (code syntax: "(", ".", "_", "`", ";", digits), which
-// run only when the text holds those characters (classify/required_literals.h
-// derives them; the result is the same as with one database). Both matchers
+// (classify/pattern_split.h says what is split off). Twelve residual
+// expressions that Hyperscan runs badly (camelCase, snake_case, calls,
+// inline code, the arithmetic and number rules, two code-syntax
+// alternatives, the question and greeting openings: no literal, only single
+// characters, or words it looks for everywhere though they count only at
+// the text start) are decided instead by hand-written matchers that give exactly
+// Hyperscan's answer (classify/shape_rules.h); the rest is one database.
+// (With the matchers off, ClassifierOptions::shape_rules, those anchored on
+// one character have a database each, run only when the text holds those
+// characters: classify/required_literals.h derives them.) The matchers
 // read the user prompt and the system prompt and mark which rules matched
 // (each at most once); each rule carries a signal (a capability, coercion,
 // rubric, or "the text opens like a question") and a weight. The capability
@@ -89,6 +94,10 @@ struct ClassifierOptions {
   // literals only on texts holding them (see classifier.cc). False: one
   // Hyperscan database of every residual expression, the reference.
   bool gate_residual = true;
+  // Decide the expressions of classify/shape_rules.h (camelCase, the
+  // arithmetic rule, ...) by hand instead of by Hyperscan. False: all in
+  // Hyperscan (gated as above), the reference with gate_residual false.
+  bool shape_rules = true;
   // Compiled databases to take instead of compiling them: the bytes of a
   // DatabaseBundle (classify/database_bundle.h), e.g. the one the build links
   // in (classify/prebuilt.h). A database is taken only if the bundle holds

@@ -740,18 +740,23 @@ TEST_F(ClassifierTest, ClonesAgreeAcrossThreads) {
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0U) << "thread " << t;
 }
 
-// The gated residual (ClassifierOptions::gate_residual, the default) must
-// decide exactly what one database of every residual expression decides:
+// The gated residual and the shape rules (ClassifierOptions::gate_residual
+// and shape_rules, the default) must decide exactly what one database of
+// every residual expression decides:
 // every turn of every shipped sample, as the prompt and as the system
 // prompt, whole and cut into random slices (cuts land inside code, numbers
 // and multi-byte characters), plus code-heavy and invalid-UTF-8 texts.
 TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
-  auto gated = PromptClassifier::Create();
-  auto reference = PromptClassifier::Create({.gate_residual = false});
-  ASSERT_TRUE(gated.ok() && reference.ok());
+  auto gated = PromptClassifier::Create();  // shape rules, gates for what Hyperscan keeps
+  auto gates_only = PromptClassifier::Create({.gate_residual = true, .shape_rules = false});
+  auto reference = PromptClassifier::Create({.gate_residual = false, .shape_rules = false});
+  ASSERT_TRUE(gated.ok() && gates_only.ok() && reference.ok());
   std::vector<std::string> texts = {
       "def f(x): return x.y(1)", "`a`", "x = 3 * 4;\n", "snake_case_name", "a_b", "_x", "f(", "obj.method(",
       "costs $ 5 or 10 % or 3 - 4", "\xff(\xfe)", "`\n`", "x;", ";\t\n", "12 percent",
+      "getValue", "x => {", "f(x) {\n", "let x be", "3 \xC3\x97 4", "What is it", "\xE2\x80\x9CWhy",
+      "i\xC5\xBF it", "x\xC5\xBF = 1", "camel\xff" "Case", "What\xff is",
+      "a_\xff" "b", "f(\xff)", "x.\xff" "y(", "`\xff`", ";\xff\n", "5\xff%", "$\xff" "5",
   };
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(DG_SOURCE_DIR) + "/data/samples")) {
@@ -784,12 +789,17 @@ TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
     const std::string& other = texts[(i * 7919) % texts.size()];
     for (const PromptContext& context : {PromptContext{.prompt = t, .turn = 1}, PromptContext{.system = t, .turn = 2},
                                          PromptContext{.prompt = t, .system = other, .turn = 1}}) {
-      const PromptClass g = (*gated)->Classify(context);
       const PromptClass r = (*reference)->Classify(context);
-      flagged += g.capability_hits != 0;
-      const bool same = g.capability == r.capability && g.reasoning_coercion == r.reasoning_coercion &&
-                        g.rubric_grading == r.rubric_grading && g.capability_hits == r.capability_hits;
-      if (!same && ++mismatches <= 5) ADD_FAILURE() << "gating changes the class of: " << t.substr(0, 200);
+      for (auto* classifier : {gated->get(), gates_only->get()}) {
+        const PromptClass g = classifier->Classify(context);
+        flagged += g.capability_hits != 0;
+        const bool same = g.capability == r.capability && g.reasoning_coercion == r.reasoning_coercion &&
+                          g.rubric_grading == r.rubric_grading && g.capability_hits == r.capability_hits;
+        if (!same && ++mismatches <= 5) {
+          ADD_FAILURE() << (classifier == gated->get() ? "shape rules" : "gating") << " change the class of: "
+                        << t.substr(0, 200);
+        }
+      }
     }
   }
   EXPECT_EQ(mismatches, 0U);
@@ -851,26 +861,32 @@ TEST(ClassifierPrebuiltTest, BuildsBundleCoversEveryDatabase) {
 }
 
 TEST(ClassifierPrebuiltTest, BundledAndCompiledDatabasesAgree) {
-  const std::string exported_reference = [] {
-    auto bytes = PromptClassifier::ExportDatabases({.gate_residual = false});
+  // A bundle made for other options: all Hyperscan, gated (no shape matchers).
+  const ClassifierOptions other_options{.shape_rules = false};
+  const std::string exported_other = [&] {
+    auto bytes = PromptClassifier::ExportDatabases(other_options);
     return bytes.ok() ? *bytes : std::string();
   }();
-  ASSERT_FALSE(exported_reference.empty());
+  ASSERT_FALSE(exported_other.empty());
   std::string truncated(PrebuiltClassifierDatabases().substr(0, PrebuiltClassifierDatabases().size() / 2));
   auto compiled = PromptClassifier::Create();
   auto prebuilt = PromptClassifier::Create({.precompiled = PrebuiltClassifierDatabases()});
   auto damaged = PromptClassifier::Create({.precompiled = truncated});
   auto garbage = PromptClassifier::Create({.precompiled = "DGHSDB01 and then anything"});
-  // A bundle of the one-database reference: none of its databases fits the gated set.
-  auto foreign = PromptClassifier::Create({.precompiled = exported_reference});
-  auto reference = PromptClassifier::Create({.gate_residual = false, .precompiled = exported_reference});
-  for (const auto* c : {&compiled, &prebuilt, &damaged, &garbage, &foreign, &reference}) {
+  // None of the other options' databases fits the default set ...
+  auto foreign = PromptClassifier::Create({.precompiled = exported_other});
+  // ... and all of them fit those options.
+  ClassifierOptions other_precompiled = other_options;
+  other_precompiled.precompiled = exported_other;
+  auto other = PromptClassifier::Create(other_precompiled);
+  for (const auto* c : {&compiled, &prebuilt, &damaged, &garbage, &foreign, &other}) {
     ASSERT_TRUE(c->ok()) << c->status().message();
   }
   EXPECT_EQ((*damaged)->precompiled_database_count(), 0U);
   EXPECT_EQ((*garbage)->precompiled_database_count(), 0U);
   EXPECT_EQ((*foreign)->precompiled_database_count(), 0U);
-  EXPECT_EQ((*reference)->precompiled_database_count(), 1U);
+  EXPECT_GT((*other)->database_count(), 2U);
+  EXPECT_EQ((*other)->precompiled_database_count(), (*other)->database_count());
 
   std::vector<std::string> texts = {"def f(x): return x.y(1)", "Think step by step.", "\xff(\xfe)", ""};
   for (const char* name : {"mt_bench", "gsm8k"}) {
@@ -884,7 +900,7 @@ TEST(ClassifierPrebuiltTest, BundledAndCompiledDatabasesAgree) {
     const PromptContext context{.prompt = t, .turn = 1};
     const PromptClass want = (*compiled)->Classify(context);
     flagged += want.capability_hits != 0;
-    for (auto* c : {&prebuilt, &damaged, &garbage, &foreign, &reference}) {
+    for (auto* c : {&prebuilt, &damaged, &garbage, &foreign, &other}) {
       const PromptClass got = (**c)->Classify(context);
       ASSERT_EQ(got.capability, want.capability) << t.substr(0, 80);
       ASSERT_EQ(got.capability_hits, want.capability_hits) << t.substr(0, 80);

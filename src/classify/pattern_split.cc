@@ -236,6 +236,31 @@ bool ExpandRegex(std::string_view fragment, size_t max_strings, std::vector<std:
   return true;
 }
 
+bool RemoveAlternative(std::string* residual, std::string_view alternative) {
+  if (*residual == alternative) {
+    residual->clear();
+    return true;
+  }
+  if (!IsOneGroup(*residual)) return false;
+  const std::string_view body = std::string_view(*residual).substr(1, residual->size() - 2);
+  const std::vector<std::string_view> alternatives = TopLevelAlternatives(body);
+  std::string kept;
+  bool found = false;
+  bool any_kept = false;
+  for (const std::string_view a : alternatives) {
+    if (!found && a == alternative) {
+      found = true;
+      continue;
+    }
+    if (any_kept) kept += '|';
+    kept += a;
+    any_kept = true;
+  }
+  if (!found) return false;
+  *residual = any_kept ? "(" + kept + ")" : std::string();
+  return true;
+}
+
 PatternSplit SplitPattern(std::string_view expression, size_t max_phrases) {
   PatternSplit split;
   std::string_view body = expression;

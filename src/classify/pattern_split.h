@@ -50,6 +50,13 @@ PatternSplit SplitPattern(std::string_view expression, size_t max_phrases = kMax
 // construct or more than `max_strings` strings. Exposed for tests.
 bool ExpandRegex(std::string_view fragment, size_t max_strings, std::vector<std::string>* out);
 
+// Takes `alternative` out of `residual` (a residual expression as
+// SplitPattern() writes it): if `residual` is `alternative` it becomes
+// empty; if it is one group "(a|b|...)" of which `alternative` is a
+// top-level alternative, the group loses that alternative. Returns false,
+// leaving `residual` unchanged, otherwise.
+bool RemoveAlternative(std::string* residual, std::string_view alternative);
+
 }  // namespace dg
 
 #endif  // DG_CLASSIFY_PATTERN_SPLIT_H_

@@ -93,5 +93,32 @@ TEST(SplitPatternTest, TooLargeExpansionStaysInHyperscan) {
   EXPECT_EQ(split.residual, "\\b(a|b|c|d) (e|f|g|h)\\b");
 }
 
+// The classifier takes the shape rules' expressions out of residuals this
+// way (classify/shape_rules.h): only a whole top-level alternative, nested
+// or partial ones stay.
+TEST(RemoveAlternativeTest, TakesOutTopLevelAlternativesOnly) {
+  std::string residual = "(\\bstd::|\\b=>\\s*\\{|\\b\\)\\s*\\{\\s*\\n)";
+  EXPECT_TRUE(RemoveAlternative(&residual, "\\b=>\\s*\\{"));
+  EXPECT_EQ(residual, "(\\bstd::|\\b\\)\\s*\\{\\s*\\n)");
+  EXPECT_FALSE(RemoveAlternative(&residual, "\\b=>\\s*\\{"));  // gone already
+  EXPECT_FALSE(RemoveAlternative(&residual, "\\bstd"));          // part of an alternative
+  EXPECT_TRUE(RemoveAlternative(&residual, "\\b\\)\\s*\\{\\s*\\n"));
+  EXPECT_EQ(residual, "(\\bstd::)");
+  EXPECT_TRUE(RemoveAlternative(&residual, "\\bstd::"));
+  EXPECT_EQ(residual, "");
+
+  std::string nested = "(a|(b|c))";
+  EXPECT_FALSE(RemoveAlternative(&nested, "b"));
+  EXPECT_EQ(nested, "(a|(b|c))");
+  std::string two_groups = "(a)|(b)";  // not one group: its alternatives are not the residual's
+  EXPECT_FALSE(RemoveAlternative(&two_groups, "(b)"));
+  std::string whole = "\\b[a-z]{2,}[A-Z][a-z]+";
+  EXPECT_TRUE(RemoveAlternative(&whole, "\\b[a-z]{2,}[A-Z][a-z]+"));
+  EXPECT_EQ(whole, "");
+  std::string class_bar = "([|]|x)";  // a '|' inside a class separates nothing
+  EXPECT_TRUE(RemoveAlternative(&class_bar, "x"));
+  EXPECT_EQ(class_bar, "([|])");
+}
+
 }  // namespace
 }  // namespace dg
