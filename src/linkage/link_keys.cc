@@ -172,7 +172,8 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     std::memset(&shape, 0, sizeof(shape));  // padding bytes are hashed too
     shape.client = Hash64(e.client_fp);
     shape.agent = Hash64(e.user_agent);
-    shape.model = Hash64(e.model);
+    model_hash_ = Hash64(e.model);
+    shape.model = model_hash_;
     shape.max_tokens = p.max_tokens;
     shape.thinking = p.thinking_budget;
     shape.n = p.n;
@@ -229,9 +230,9 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
     has_sketch_ = ComputeSketch(prompt, &sketch_, &words_);
     if (has_sketch_) prompt_hash_ = XXH3_64bits(words_.data(), words_.size() * sizeof(uint64_t)) | 1;
     if (has_sketch_) {
-      const BandKeys bands = ComputeBandKeys(sketch_);
       for (size_t b = 0; b < kLinkBands; ++b) {
-        keys_.push_back(LinkKey{LinkKind::kTemplateBand, bands[b] ^ static_cast<uint64_t>(LinkKind::kTemplateBand), {}});
+        keys_.push_back(
+            LinkKey{LinkKind::kTemplateBand, BandKey(sketch_, b) ^ static_cast<uint64_t>(LinkKind::kTemplateBand), {}});
       }
     }
   }

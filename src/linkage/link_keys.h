@@ -71,6 +71,7 @@ std::string_view LinkFamilyName(LinkFamily family);
 // shared band says "similar", not "same template"). Intel exports carry the
 // whole sketch.
 inline constexpr size_t kLinkBands = 8;
+static_assert(kLinkBands <= kSketchBands);
 
 struct LinkKey {
   LinkKind kind;
@@ -98,6 +99,9 @@ class KeyExtractor {
   // Hash of the whole masked prompt (first 4 KiB), 0 when it has no words:
   // the same prompt sent twice, for coverage (linker.h).
   uint64_t prompt_hash() const { return prompt_hash_; }
+  // Hash64 of the event's model (of "" when it has none), which the request
+  // shape hashes anyway: the linker's model-switch key needs it too.
+  uint64_t model_hash() const { return model_hash_; }
 
  private:
   std::vector<LinkKey> keys_;
@@ -111,6 +115,7 @@ class KeyExtractor {
   IpType asn_type_cached_ = IpType::kUnknown;
   int64_t signup_cached_ = kNoTime;
   uint64_t shape_hash_ = 0;
+  uint64_t model_hash_ = 0;
   std::string email_text_;
   std::string signup_text_;
   std::string system_text_;

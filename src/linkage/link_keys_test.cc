@@ -1,8 +1,10 @@
 #include "linkage/link_keys.h"
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -253,6 +255,56 @@ TEST(KeyExtractor, CachedSystemPromptKeysEqualFreshOnes) {
     EXPECT_EQ(g->hash, w->hash) << round << ": " << e.system.substr(0, 40);
   }
   EXPECT_GT(with_key, 3000u);
+}
+
+// The template band keys and the model hash as Extract() first computed
+// them (all sixteen band keys hashed, then the first kLinkBands used; the
+// model hashed again by the linker), on random prompts and models: the keys
+// are bit for bit the same.
+TEST(KeyExtractor, TemplateBandKeysAndModelHashEqualTheReference) {
+  const std::vector<std::string> pieces = {
+      "word", "Word", "x9", "2026", " ", "\n", "\"", "\"quoted fill\"", "```", "```code\n```", "https://a.b/c",
+      "caf\xc3\xa9", "\xe4\xbd\xa0\xe5\xa5\xbd", "\xf0\x9f\x98\x80", "\x80", "\xc3", "-", "the", "end"};
+  const std::vector<std::string> models = {"", "m1", "gpt-x", "claude-\xe4\xbd\xa0", std::string(300, 'm')};
+  constexpr uint64_t kBandSeed = 0x6467626164730001ULL;  // minhash.cc
+  uint64_t state = 0xba2d;
+  const auto next = [&](size_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>((state >> 33) % n);
+  };
+  KeyExtractor x;
+  size_t banded = 0;
+  for (int round = 0; round < 2000; ++round) {
+    Event e = BaseEvent();
+    e.model = models[next(models.size())];
+    const size_t target = next(round % 10 == 0 ? 6000 : 700);
+    while (e.prompt.size() < target) {
+      if (next(8) == 0) {
+        e.prompt.push_back(static_cast<char>(next(256)));
+      } else {
+        e.prompt += pieces[next(pieces.size())];
+      }
+    }
+    const std::vector<LinkKey> keys = Keys(x, e);
+    EXPECT_EQ(x.model_hash(), Hash64(e.model)) << round;
+    std::vector<uint64_t> got;
+    for (const LinkKey& k : keys) {
+      if (k.kind == LinkKind::kTemplateBand) got.push_back(k.hash);
+    }
+    TemplateSketch sketch;
+    std::vector<uint64_t> words;
+    std::vector<uint64_t> want;
+    if (ComputeSketch(e.prompt, &sketch, &words)) {
+      std::array<uint64_t, kSketchBands> bands;
+      for (size_t b = 0; b < kSketchBands; ++b) {
+        bands[b] = XXH3_64bits_withSeed(sketch.data() + b * kSketchRows, kSketchRows * sizeof(uint32_t), kBandSeed + b);
+      }
+      for (size_t b = 0; b < kLinkBands; ++b) want.push_back(bands[b] ^ static_cast<uint64_t>(LinkKind::kTemplateBand));
+      ++banded;
+    }
+    EXPECT_EQ(got, want) << round;
+  }
+  EXPECT_GT(banded, 1500u);
 }
 
 TEST(KeyExtractor, EmptyEventHasOnlyTheShapeKey) {

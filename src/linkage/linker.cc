@@ -150,7 +150,7 @@ LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_sco
   for (const LinkKey& key : keys) TakeValue(account, key, event);
   // A switch to another model: accounts of one operation switch together
   // when a new model is released (the key is the model and the hour).
-  const uint64_t model = event.model.empty() ? 0 : Hash64(event.model);
+  const uint64_t model = event.model.empty() ? 0 : extractor_.model_hash();  // Hash64(event.model)
   AccountLinks& links = accounts_[account];
   if (model != 0 && links.last_model != 0 && model != links.last_model) {
     model_switch_text_ = event.model + " from " + FormatRfc3339Ms(ts - ts % kMsPerHour).substr(0, 13) + "h";

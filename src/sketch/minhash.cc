@@ -221,11 +221,13 @@ bool ComputeSketch(std::string_view text, TemplateSketch* sketch, std::vector<ui
   return SketchWords(*scratch, sketch);
 }
 
+uint64_t BandKey(const TemplateSketch& sketch, size_t band) {
+  return XXH3_64bits_withSeed(sketch.data() + band * kSketchRows, kSketchRows * sizeof(uint32_t), kBandSeed + band);
+}
+
 BandKeys ComputeBandKeys(const TemplateSketch& sketch) {
   BandKeys keys;
-  for (size_t b = 0; b < kSketchBands; ++b) {
-    keys[b] = XXH3_64bits_withSeed(sketch.data() + b * kSketchRows, kSketchRows * sizeof(uint32_t), kBandSeed + b);
-  }
+  for (size_t b = 0; b < kSketchBands; ++b) keys[b] = BandKey(sketch, b);
   return keys;
 }
 

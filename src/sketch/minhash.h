@@ -54,6 +54,10 @@ bool ComputeSketch(std::string_view text, TemplateSketch* sketch, std::vector<ui
 // One 64-bit key per band (band index mixed in, so equal rows in different
 // bands do not collide).
 BandKeys ComputeBandKeys(const TemplateSketch& sketch);
+// Key of band `band` (< kSketchBands) alone, equal to ComputeBandKeys(sketch)[band]:
+// linkage uses only the first few bands, and hashing all sixteen per prompt
+// doubled that work.
+uint64_t BandKey(const TemplateSketch& sketch, size_t band);
 
 // Share of equal bins: an unbiased estimate of the Jaccard similarity of the
 // two shingle sets.
