@@ -203,39 +203,22 @@ void Linker::Prefetch(uint32_t account, const std::vector<LinkKey>& keys) const 
     fresh |= uint64_t{1} << i;
     keys_.prefetch(keys[i].hash);
     seen_once_.prefetch(keys[i].hash);
-    // A value new to this generation is looked up in the older one next.
-    seen_once_old_.prefetch(keys[i].hash);
   }
   // The whole prompt's first sender (CountPrompt).
   if (extractor_.prompt_hash() != 0) prompts_.prefetch(extractor_.prompt_hash());
   // The shared ones' holders: their slots are on the way by now.
-  const auto prefetch_pair = [this, account](uint32_t holder) {
-    const auto* set = reinterpret_cast<const char*>(&candidates_[std::max(account, holder)]);
-    PrefetchLine(set);                   // the first 16 ids
-    PrefetchLine(set + kCacheLine);      // the other 8, the size and the first totals
-    PrefetchLine(set + 2 * kCacheLine);  // the other totals
-  };
   for (size_t i = 0; i < n; ++i) {
     if ((fresh >> i & 1) == 0) continue;
-    const uint64_t hash = keys[i].hash;
-    auto it = keys_.find(hash);
-    if (it == keys_.end()) {
-      auto once = seen_once_.find(hash);
-      if (once == seen_once_.end()) continue;
-      // Another account's value seen once: taking it makes it shared, and
-      // Hold() marks it in that account's filter and list (a random
-      // account, as is the pair's candidate set).
-      const uint32_t first = once->second.account;
-      if (first == account) continue;
-      const AccountLinks& holder = accounts_[first];
-      for (unsigned p = 0; p < kFilterProbes; ++p) PrefetchLine(&holder.held_filter[Probe(hash, p) / 64]);
-      PrefetchLine(IsContent(keys[i].kind) ? &holder.content_keys : &holder.infra_keys);
-      prefetch_pair(first);
-      continue;
-    }
+    auto it = keys_.find(keys[i].hash);
+    if (it == keys_.end()) continue;
     const KeyStats& k = it->second;
     const size_t known = std::min<size_t>(k.holders, kRecent);
-    for (size_t r = 0; r < known; ++r) prefetch_pair(k.recent[r]);
+    for (size_t r = 0; r < known; ++r) {
+      const auto* set = reinterpret_cast<const char*>(&candidates_[std::max(account, k.recent[r])]);
+      PrefetchLine(set);                   // the first 16 ids
+      PrefetchLine(set + kCacheLine);      // the other 8, the size and the first totals
+      PrefetchLine(set + 2 * kCacheLine);  // the other totals
+    }
   }
 }
 

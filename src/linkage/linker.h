@@ -299,11 +299,9 @@ class Linker {
   void Hold(AccountLinks& a, LinkKind kind, uint64_t key);
   double Damped(LinkKind kind, uint32_t holders) const;
   // Starts the loads TakeValue will wait for, all of an exchange's at once:
-  // the index slots of its values and of its prompt, the older seen-once
-  // generation's, the candidate pairs of the values' holders and, for a
-  // value another account was seen with once, that account's filter words
-  // and held list (Hold). Changes nothing (a hint; the values are then taken
-  // in order).
+  // the index slots of its values and of its prompt, and the candidate pairs
+  // of the values' holders. Changes nothing (a hint; the values are then
+  // taken in order).
   void Prefetch(uint32_t account, const std::vector<LinkKey>& keys) const;
   // The account takes one value: index update and pair evidence.
   void TakeValue(uint32_t account, const LinkKey& key, const Event& event);
