@@ -5,7 +5,8 @@
 //  1. Scan the prompt and the system prompt with the phrase table (word-list
 //     alternatives), the hand-written matchers of classify/shape_rules.h
 //     (twelve expressions Hyperscan runs badly) and the Hyperscan databases
-//     (everything else); each
+//     (everything else; those of classify/word_gates.h only where the
+//     phrase table saw their gate words); each
 //     pattern counts at most once per text (HS_FLAG_SINGLEMATCH plus a hit
 //     bitmap shared by both matchers, because a pattern may be split between
 //     them and a long or damaged text is scanned in several pieces).
@@ -51,6 +52,7 @@
 #include "classify/required_literals.h"
 #include "classify/shape_rules.h"
 #include "classify/word_evidence.h"
+#include "classify/word_gates.h"
 #include "common/hash.h"
 #include "common/recent_text_cache.h"
 #include "common/utf8.h"
@@ -417,6 +419,17 @@ struct ResidualMatchers {
   // The shape expressions in UTF-8 mode, for the rare run MatchShapes()
   // leaves undecided (one holding U+017F or U+212A); null if none.
   DatabasePtr shape_fallback;
+
+  // Expressions of classify/word_gates.h (none with
+  // ClassifierOptions::gate_residual off): each in a database of its own,
+  // run on a piece only if the phrase table set the piece's gate bit, a hit
+  // bit above the patterns' (kPatternCount + index into WordGates()).
+  struct WordGated {
+    DatabasePtr database;
+    unsigned pattern = 0;   // index into kPatterns
+    unsigned gate_bit = 0;  // bit of HitSet the phrase table sets for its words
+  };
+  std::vector<WordGated> word_gated;
 };
 
 // The matches of recent system prompts. An application sends the same
@@ -440,6 +453,10 @@ bool ScanRun(const ResidualMatchers& m, hs_scratch_t* scratch, std::string_view 
   const auto length = static_cast<unsigned int>(run.size());
   if (m.shared != nullptr && hs_scan(m.shared.get(), run.data(), length, 0, scratch, OnMatch, state) != HS_SUCCESS) {
     return false;
+  }
+  for (const ResidualMatchers::WordGated& g : m.word_gated) {
+    if (HasHit(*state->hits, g.pattern) || !HasHit(*state->hits, g.gate_bit)) continue;
+    if (hs_scan(g.database.get(), run.data(), length, 0, scratch, OnMatch, state) != HS_SUCCESS) return false;
   }
   if (m.shapes != 0) {
     ShapeMask wanted = 0;
@@ -561,6 +578,7 @@ void AddHits(const HitSet& hits, int scale, bool from_prompt, Tally* tally) {
     while (bits != 0) {
       const size_t id = w * kBitsPerWord + static_cast<size_t>(std::countr_zero(bits));
       bits &= bits - 1;
+      if (id >= kPatternCount) continue;  // a gate bit of classify/word_gates.h, no evidence
       const Pattern& p = kPatterns[id];
       switch (p.signal) {
         case Signal::kCoercion:
@@ -746,6 +764,7 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Create(const Classif
   };
   bool runs = probe(c.residual_->shared.get()) && probe(c.residual_->shape_fallback.get());
   for (const ResidualMatchers::Gated& g : c.residual_->gated) runs = runs && probe(g.database.get());
+  for (const ResidualMatchers::WordGated& g : c.residual_->word_gated) runs = runs && probe(g.database.get());
   if (runs) return built;
   return Build(options, DatabaseBundle{}, /*exported=*/nullptr);
 }
@@ -759,7 +778,7 @@ Result<std::string> PromptClassifier::ExportDatabases(const ClassifierOptions& o
 
 size_t PromptClassifier::database_count() const {
   return (residual_->shared != nullptr ? 1 : 0) + (residual_->shape_fallback != nullptr ? 1 : 0) +
-         residual_->gated.size();
+         residual_->gated.size() + residual_->word_gated.size();
 }
 
 size_t PromptClassifier::precompiled_database_count() const { return residual_->precompiled; }
@@ -791,6 +810,31 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Build(const Classifi
     if (!split.residual.empty()) {
       residuals.push_back(std::move(split.residual));
       residual_ids.push_back(static_cast<unsigned int>(i));
+    }
+  }
+  // The word-gated expressions (classify/word_gates.h): gate_bit[r] is the
+  // hit bit whose words open residual r, 0 for none (bit 0 is a pattern's).
+  std::vector<unsigned> gate_bit(residuals.size(), 0);
+  if (options.gate_residual) {
+    const std::span<const WordGate> gates = WordGates();
+    for (size_t g = 0; g < gates.size(); ++g) {
+      const unsigned bit = static_cast<unsigned>(kPatternCount + g);
+      if (bit >= kHitWords * kBitsPerWord) return Status::Internal("classifier: no spare hit bit for a word gate");
+      size_t r = 0;
+      while (r < residuals.size() && (residuals[r] != gates[g].expression || gate_bit[r] != 0)) ++r;
+      // Its soundness argument assumes ASCII case folding only.
+      if (r == residuals.size() || (kPatterns[residual_ids[r]].options & kExactCase) != 0 ||
+          std::any_of(residuals[r].begin(), residuals[r].end(),
+                      [](char ch) { return static_cast<unsigned char>(ch) >= kFirstNonAscii; })) {
+        return Status::Internal("classifier: word-gated expression " + std::string(gates[g].expression) +
+                                " is no caseless ASCII residual expression");
+      }
+      gate_bit[r] = bit;
+      for (const std::string_view word : gates[g].words) {
+        if (!word.empty() && !phrases->Add(word, bit)) {
+          return Status::Internal("classifier: gate word '" + std::string(word) + "' is no phrase");
+        }
+      }
     }
   }
   phrases->Build();
@@ -863,6 +907,12 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Build(const Classifi
     const bool non_ascii = (f & HS_FLAG_UTF8) != 0;
     const std::string_view expr(residuals[r]);
     const HsExpression e{&residuals[r], f, residual_ids[r]};
+    if (gate_bit[r] != 0) {
+      auto db = source.Get({e});
+      if (!db.ok()) return db.status();
+      residual->word_gated.push_back({std::move(db).value(), e.id, gate_bit[r]});
+      continue;
+    }
 
     // Gated: its best clause has a one-character string (nothing longer for
     // Hyperscan to anchor on) and it has clauses of single ASCII bytes,
@@ -926,6 +976,9 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Build(const Classifi
   };
   bool allocated = allocate(residual->shared.get()) && allocate(residual->shape_fallback.get());
   for (const ResidualMatchers::Gated& g : residual->gated) allocated = allocated && allocate(g.database.get());
+  for (const ResidualMatchers::WordGated& g : residual->word_gated) {
+    allocated = allocated && allocate(g.database.get());
+  }
   ScratchPtr scratch(raw_scratch);
   residual->precompiled = source.precompiled();
   if (!allocated || scratch == nullptr) {

@@ -20,7 +20,9 @@
 // alternatives, the question and greeting openings: no literal, only single
 // characters, or words it looks for everywhere though they count only at
 // the text start) are decided instead by hand-written matchers that give exactly
-// Hyperscan's answer (classify/shape_rules.h); the rest is one database.
+// Hyperscan's answer (classify/shape_rules.h); the "think ... step by step"
+// rule has a database of its own, run only on texts holding the word "step"
+// (classify/word_gates.h); the rest is one database.
 // (With the matchers off, ClassifierOptions::shape_rules, those anchored on
 // one character have a database each, run only when the text holds those
 // characters: classify/required_literals.h derives them.) The matchers

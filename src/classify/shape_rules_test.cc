@@ -27,6 +27,8 @@
 #include <vector>
 
 #include "classify/pattern_split.h"
+#include "classify/word_evidence.h"
+#include "classify/word_gates.h"
 #include "common/utf8.h"
 
 namespace dg {
@@ -264,6 +266,141 @@ TEST(ShapeRulesTest, SameMatchesAsHyperscan) {
     RecordProperty("rule" + std::to_string(s) + "_matched", static_cast<int>(tally.matched));
     std::cout << shapes[s].expression.substr(0, 40) << ": " << tally.runs << " runs, " << tally.matched
               << " matched, " << tally.undecided << " undecided\n";
+  }
+}
+
+// classify/word_gates.h: whenever Hyperscan finds a gated expression in a
+// valid run, the phrase table, holding only the gate's words, reports one of
+// them in that run and in the whole text (the classifier tokenizes the whole
+// piece, Hyperscan scans its runs). Texts as above, plus strings of the
+// expression's own words and of what could glue onto the gate word.
+TEST(WordGatesTest, GateOpensWheneverHyperscanMatches) {
+  std::vector<std::string> texts = CorpusTexts();
+  ASSERT_GT(texts.size(), 5000U);
+  std::mt19937 rng(1203);  // fixed seed: the same slices and strings every run
+  const size_t whole = texts.size();
+  for (size_t i = 0; i < whole; ++i) {
+    const std::string t = texts[i];  // a copy: push_back below may reallocate
+    if (t.size() < 2) continue;
+    std::uniform_int_distribution<size_t> cut(0, t.size() - 1);
+    size_t a = cut(rng);
+    size_t b = cut(rng);
+    if (a > b) std::swap(a, b);
+    texts.push_back(t.substr(a, b - a + 1));
+  }
+  const std::span<const WordGate> gates = WordGates();
+  ASSERT_FALSE(gates.empty());
+  for (const WordGate& gate : gates) {
+    PhraseTable table;
+    for (const std::string_view word : gate.words) {
+      if (!word.empty()) {
+        ASSERT_TRUE(table.Add(word, 0)) << word;
+      }
+    }
+    table.Build();
+    auto gate_open = [&](std::string_view text) {
+      std::array<uint64_t, 1> hits{};
+      table.Scan(text, hits);
+      return hits[0] != 0;
+    };
+    // The expression's words and separators, the gate words in other cases
+    // and glued to letters, digits, '_', Latin letters and the characters
+    // Unicode folds to ASCII, other scripts, invalid bytes.
+    std::vector<std::string> tokens = {
+        " ", " ", " ", "  ", "-", "--", "\t", "\n", "_", "x", "s", "9", "\xC3\xA9", "\xC3\x89", "\xC5\xBF", "\xE2\x84\xAA",
+        "\xD0\xB6", "\xE4\xB8\xAD", "\xC2\xA0", "\xE2\x80\x99", "'", ".", ",", "\xff", "\xC3", "by", "BY", "By",
+    };
+    const std::string_view e = gate.expression;
+    std::vector<std::string> words;
+    for (size_t open = e.find('('); open != std::string_view::npos; open = e.find('(', open + 1)) {
+      // Every group that expands to a finite set (the verbs, the repeated
+      // group's alternatives, and the nested ones).
+      size_t depth = 0;
+      size_t close = open;
+      for (; close < e.size(); ++close) {
+        if (e[close] == '(') ++depth;
+        if (e[close] == ')' && --depth == 0) break;
+      }
+      std::vector<std::string> expanded;
+      if (close < e.size() && ExpandRegex(e.substr(open + 1, close - open - 1), 1000, &expanded)) {
+        words.insert(words.end(), expanded.begin(), expanded.end());
+      }
+    }
+    EXPECT_GT(words.size(), 20U);
+    for (const std::string_view word : gate.words) {
+      if (word.empty()) continue;
+      const std::string w(word);
+      std::string upper = w;
+      for (char& c : upper) c = static_cast<char>(c - 'a' + 'A');
+      std::string mixed = w;
+      mixed[0] = upper[0];
+      for (const std::string& v : {w, upper, mixed, w + "s", w.substr(1), w.substr(0, w.size() - 1)}) {
+        tokens.push_back(v);
+        tokens.push_back(v);  // twice: the gate word should be common
+      }
+    }
+    for (const std::string& w : words) {
+      tokens.push_back(w);
+      std::string upper = w;
+      for (char& c : upper) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+      tokens.push_back(upper);
+    }
+    std::vector<std::string> gate_texts = texts;
+    std::uniform_int_distribution<size_t> pick(0, tokens.size() - 1);
+    std::uniform_int_distribution<int> length(1, 16);
+    constexpr size_t kGenerated = 300000;
+    for (size_t i = 0; i < kGenerated; ++i) {
+      std::string s;
+      for (int k = length(rng); k > 0; --k) s += tokens[pick(rng)];
+      gate_texts.push_back(std::move(s));
+    }
+    // Near matches: words of the expression, then the gate word and "by"
+    // in the expression's order, each joined by a separator that is mostly
+    // a space, sometimes '-', nothing or a token above, so that the
+    // expression matches often and each of its parts is often just missed.
+    const std::vector<std::string> joiners = {" ", " ", " ", " ", "-", "", "  "};
+    std::uniform_int_distribution<size_t> pick_word(0, words.size() - 1);
+    std::uniform_int_distribution<size_t> pick_joiner(0, joiners.size() - 1);
+    std::uniform_int_distribution<int> percent(0, 99);
+    constexpr int kJunkPercent = 15;
+    auto joiner = [&] { return percent(rng) < kJunkPercent ? tokens[pick(rng)] : joiners[pick_joiner(rng)]; };
+    for (size_t i = 0; i < kGenerated; ++i) {
+      std::string s;
+      if (percent(rng) < kJunkPercent) s += tokens[pick(rng)];
+      for (int k = length(rng) % 4; k >= 0; --k) s += words[pick_word(rng)] + joiner();
+      for (const std::string_view word : gate.words) {
+        if (word.empty()) continue;
+        const std::string w = tokens[pick(rng)].size() % 3 == 0 ? std::string(word) : tokens[pick(rng)];
+        s += w + joiner() + "by" + joiner() + std::string(word);
+      }
+      if (percent(rng) < kJunkPercent) s += tokens[pick(rng)];
+      gate_texts.push_back(std::move(s));
+    }
+
+    const Reference reference(ShapeExpression{gate.expression, /*caseless=*/true, /*utf8=*/false});
+    size_t matched = 0;
+    size_t skipped = 0;  // texts on which the gate saves the scan
+    size_t mismatches = 0;
+    for (const std::string& t : gate_texts) {
+      const bool text_open = gate_open(t);
+      bool any = false;
+      for (const std::string_view run : ValidRuns(t)) {
+        if (!reference.Matches(run)) continue;
+        any = true;
+        ++matched;
+        if ((!text_open || !gate_open(run)) && ++mismatches <= 5) {
+          ADD_FAILURE() << "gate closed on a match of " << e.substr(0, 40) << ": \"" << run.substr(0, 200) << "\"";
+        }
+      }
+      skipped += !any && !text_open;
+    }
+    EXPECT_EQ(mismatches, 0U) << e;
+    // Not vacuous: the expression matches often, and the gate is closed on
+    // most texts.
+    EXPECT_GT(matched, 1000U) << e;
+    EXPECT_GT(skipped, gate_texts.size() / 2) << e;
+    std::cout << e.substr(0, 40) << ": " << gate_texts.size() << " texts, " << matched << " matching runs, "
+              << skipped << " skipped\n";
   }
 }
 
