@@ -30,7 +30,7 @@
 // kMedium (2) for cues that usually do ("function", "essay", "how many"),
 // kWeak (1) for cues that are merely consistent ("file", "explain", "tone").
 // They were set by reading the shipped samples and the larger corpora under
-// /work/shared/corpora; classifier_test.cc pins the resulting distributions.
+// ../shared/corpora; classifier_test.cc pins the resulting distributions.
 
 #include "classify/classifier.h"
 
@@ -812,33 +812,6 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Build(const Classifi
       residual_ids.push_back(static_cast<unsigned int>(i));
     }
   }
-  // The word-gated expressions (classify/word_gates.h): gate_bit[r] is the
-  // hit bit whose words open residual r, 0 for none (bit 0 is a pattern's).
-  std::vector<unsigned> gate_bit(residuals.size(), 0);
-  if (options.gate_residual) {
-    const std::span<const WordGate> gates = WordGates();
-    for (size_t g = 0; g < gates.size(); ++g) {
-      const unsigned bit = static_cast<unsigned>(kPatternCount + g);
-      if (bit >= kHitWords * kBitsPerWord) return Status::Internal("classifier: no spare hit bit for a word gate");
-      size_t r = 0;
-      while (r < residuals.size() && (residuals[r] != gates[g].expression || gate_bit[r] != 0)) ++r;
-      // Its soundness argument assumes ASCII case folding only.
-      if (r == residuals.size() || (kPatterns[residual_ids[r]].options & kExactCase) != 0 ||
-          std::any_of(residuals[r].begin(), residuals[r].end(),
-                      [](char ch) { return static_cast<unsigned char>(ch) >= kFirstNonAscii; })) {
-        return Status::Internal("classifier: word-gated expression " + std::string(gates[g].expression) +
-                                " is no caseless ASCII residual expression");
-      }
-      gate_bit[r] = bit;
-      for (const std::string_view word : gates[g].words) {
-        if (!word.empty() && !phrases->Add(word, bit)) {
-          return Status::Internal("classifier: gate word '" + std::string(word) + "' is no phrase");
-        }
-      }
-    }
-  }
-  phrases->Build();
-
   // Hyperscan flags of each residual, from the rule and its text as split.
   // UTF-8 mode only where the expression has non-ASCII characters: it makes
   // them single characters and folds their case (Cyrillic, accented Latin).
@@ -859,6 +832,32 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Build(const Classifi
     }
     residual_flags.push_back(f);
   }
+
+  // The word-gated expressions (classify/word_gates.h): gate_bit[r] is the
+  // hit bit whose words open residual r, 0 for none (bit 0 is a pattern's).
+  std::vector<unsigned> gate_bit(residuals.size(), 0);
+  if (options.gate_residual) {
+    const std::span<const WordGate> gates = WordGates();
+    for (size_t g = 0; g < gates.size(); ++g) {
+      const unsigned bit = static_cast<unsigned>(kPatternCount + g);
+      if (bit >= kHitWords * kBitsPerWord) return Status::Internal("classifier: no spare hit bit for a word gate");
+      size_t r = 0;
+      while (r < residuals.size() && (residuals[r] != gates[g].expression || gate_bit[r] != 0)) ++r;
+      // Its soundness argument assumes ASCII case folding only.
+      if (r == residuals.size() || (residual_flags[r] & HS_FLAG_CASELESS) == 0 ||
+          (residual_flags[r] & HS_FLAG_UTF8) != 0) {
+        return Status::Internal("classifier: word-gated expression " + std::string(gates[g].expression) +
+                                " is no caseless ASCII residual expression");
+      }
+      gate_bit[r] = bit;
+      for (const std::string_view word : gates[g].words) {
+        if (!word.empty() && !phrases->Add(word, bit)) {
+          return Status::Internal("classifier: gate word '" + std::string(word) + "' is no phrase");
+        }
+      }
+    }
+  }
+  phrases->Build();
 
   auto residual = std::make_shared<ResidualMatchers>();
   DatabaseSource source(bundle, exported);

@@ -34,16 +34,16 @@
 namespace dg {
 namespace {
 
-// The classifier's texts: data/samples (and /work/shared/corpora, which
-// they were drawn from, when this machine has it), as decoded strings and
-// as raw lines.
+// The classifier's texts: data/samples (and ../shared/corpora beside the
+// checkout, which they were drawn from, when it is there), as decoded
+// strings and as raw lines.
 std::vector<std::string> CorpusTexts() {
   std::vector<std::string> texts;
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(DG_SOURCE_DIR) + "/data/samples")) {
     if (entry.path().extension() == ".jsonl") files.push_back(entry.path());
   }
-  const std::filesystem::path shared = "/work/shared/corpora";
+  const std::filesystem::path shared = std::string(DG_SOURCE_DIR) + "/../shared/corpora";
   std::error_code ec;
   if (std::filesystem::is_directory(shared, ec)) {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(shared, ec)) {
@@ -223,20 +223,26 @@ void Compare(ShapeRule rule, const Reference& reference, std::string_view text, 
   }
 }
 
+// Appends one random slice of each text (cuts land inside words, escapes
+// and multi-byte characters).
+void AppendSlices(std::vector<std::string>* texts, std::mt19937* rng) {
+  const size_t whole = texts->size();
+  for (size_t i = 0; i < whole; ++i) {
+    const std::string t = (*texts)[i];  // a copy: push_back below may reallocate
+    if (t.size() < 2) continue;
+    std::uniform_int_distribution<size_t> cut(0, t.size() - 1);
+    size_t a = cut(*rng);
+    size_t b = cut(*rng);
+    if (a > b) std::swap(a, b);
+    texts->push_back(t.substr(a, b - a + 1));
+  }
+}
+
 TEST(ShapeRulesTest, SameMatchesAsHyperscan) {
   std::vector<std::string> texts = CorpusTexts();
   ASSERT_GT(texts.size(), 5000U);
   std::mt19937 rng(1202);  // fixed seed: the same slices and strings every run
-  const size_t whole = texts.size();
-  for (size_t i = 0; i < whole; ++i) {
-    const std::string t = texts[i];  // a copy: push_back below may reallocate
-    if (t.size() < 2) continue;
-    std::uniform_int_distribution<size_t> cut(0, t.size() - 1);
-    size_t a = cut(rng);
-    size_t b = cut(rng);
-    if (a > b) std::swap(a, b);
-    texts.push_back(t.substr(a, b - a + 1));
-  }
+  AppendSlices(&texts, &rng);
   const std::vector<std::string> tokens = Tokens();
   std::uniform_int_distribution<size_t> pick(0, tokens.size() - 1);
   std::uniform_int_distribution<int> length(1, 40);  // long enough for whole 16-byte blocks
@@ -278,16 +284,7 @@ TEST(WordGatesTest, GateOpensWheneverHyperscanMatches) {
   std::vector<std::string> texts = CorpusTexts();
   ASSERT_GT(texts.size(), 5000U);
   std::mt19937 rng(1203);  // fixed seed: the same slices and strings every run
-  const size_t whole = texts.size();
-  for (size_t i = 0; i < whole; ++i) {
-    const std::string t = texts[i];  // a copy: push_back below may reallocate
-    if (t.size() < 2) continue;
-    std::uniform_int_distribution<size_t> cut(0, t.size() - 1);
-    size_t a = cut(rng);
-    size_t b = cut(rng);
-    if (a > b) std::swap(a, b);
-    texts.push_back(t.substr(a, b - a + 1));
-  }
+  AppendSlices(&texts, &rng);
   const std::span<const WordGate> gates = WordGates();
   ASSERT_FALSE(gates.empty());
   for (const WordGate& gate : gates) {
