@@ -5,18 +5,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 
+from ports import free_ports
+
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cluster:
@@ -25,9 +20,10 @@ class Cluster:
     def __init__(self, work, size=3):
         self.work = work
         self.size = size
-        self.client_ports = [free_port() for _ in range(size)]
-        self.cluster_ports = [free_port() for _ in range(size)]
-        self.monitor_ports = [free_port() for _ in range(size)]
+        ports = free_ports(3 * size)
+        self.client_ports = ports[:size]
+        self.cluster_ports = ports[size:2 * size]
+        self.monitor_ports = ports[2 * size:]
         self.procs = [None] * size
         for i in range(size):
             self.start(i)
@@ -95,17 +91,30 @@ class Cluster:
                 if (c.get("cluster") or {}).get("leader") == "n%d" % i]
 
     def wait_meta_leader(self, timeout=60):
+        """Until the JetStream meta leader sees every other node as a current
+        peer (a leader alone is not enough: a stream with 3 replicas created
+        before the third node joined is refused, "no suitable peers"). Raises
+        at once if a node has exited, with the end of its log."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             for i in range(self.size):
+                if self.procs[i] is not None and self.procs[i].poll() is not None:
+                    with open(os.path.join(self.work, "n%d.log" % i), "rb") as f:
+                        tail = f.read()[-600:].decode(errors="replace")
+                    raise RuntimeError("nats-server n%d exited with %s:\n%s" % (i, self.procs[i].returncode, tail))
+            for i in range(self.size):
                 try:
-                    z = self.jsz(i)
-                    if self.size == 1 or z.get("meta_cluster", {}).get("leader"):
-                        return
+                    meta = self.jsz(i).get("meta_cluster", {})
                 except OSError:
-                    pass
+                    continue
+                if self.size == 1:
+                    return
+                replicas = meta.get("replicas") or []
+                if meta.get("leader") == "n%d" % i and len(replicas) == self.size - 1 and \
+                        all(r.get("current") for r in replicas):
+                    return
             time.sleep(0.2)
-        raise RuntimeError("no JetStream meta leader after %d s" % timeout)
+        raise RuntimeError("no JetStream meta leader with all %d peers current after %d s" % (self.size, timeout))
 
     def close(self):
         for p in self.procs:

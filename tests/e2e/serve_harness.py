@@ -4,17 +4,11 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 
 from harness import BIN
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ports import free_port  # noqa: F401 (the gateway tests import it from here)
 
 
 class Server:
