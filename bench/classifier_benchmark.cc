@@ -140,8 +140,7 @@ const std::vector<std::string>& SamplePrompts() {
   static const std::vector<std::string> prompts = [] {
     std::vector<std::string> all;
     std::vector<std::filesystem::path> files;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(std::string(DG_SOURCE_DIR) + "/data/samples")) {
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(DG_SOURCE_DIR) + "/data/samples")) {
       if (entry.path().extension() == ".jsonl") files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());  // a fixed order, run to run
@@ -241,8 +240,8 @@ BENCHMARK(BM_Classify1KBWithSystemPrompt);
 void BM_PhraseTableScan1KB(benchmark::State& state) {
   PhraseTable table;
   uint32_t rule = 0;
-  for (const char* phrase : {"the", "a", "write", "code", "function", "step by step", "short story", "what is",
-                             "how many", "explain"}) {
+  for (const char* phrase :
+       {"the", "a", "write", "code", "function", "step by step", "short story", "what is", "how many", "explain"}) {
     (void)table.Add(phrase, rule++);
   }
   table.Build();

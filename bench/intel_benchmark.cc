@@ -1,10 +1,9 @@
 // IntelIndex::Match per exchange: the cost scan --intel adds to every event.
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include <random>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "intel/bundle.h"
 #include "intel/hmac.h"
@@ -28,8 +27,10 @@ std::string SyntheticBundle(int n) {
   };
   const std::string ext_prefix = R"(, "extensions": {"extension-definition--8c1e6a6e-4f0b-4c59-9a43-5b2a1b0d6f7e": )"
                                  R"({"extension_type": "property-extension", )";
-  for (int i = 0; i < n; ++i) add("stix", fmt::format("[ipv4-addr:value = '10.{}.{}.{}']", i >> 16 & 255, i >> 8 & 255, i & 255), "");
-  for (int i = 0; i < n / 10; ++i) add("stix", fmt::format("[ipv4-addr:value ISSUBSET '172.{}.{}.0/24']", i >> 8 & 255, i & 255), "");
+  for (int i = 0; i < n; ++i)
+    add("stix", fmt::format("[ipv4-addr:value = '10.{}.{}.{}']", i >> 16 & 255, i >> 8 & 255, i & 255), "");
+  for (int i = 0; i < n / 10; ++i)
+    add("stix", fmt::format("[ipv4-addr:value ISSUBSET '172.{}.{}.0/24']", i >> 8 & 255, i & 255), "");
   for (int i = 0; i < 50; ++i) add("stix", fmt::format("[autonomous-system:number = {}]", 64500 + i), "");
   for (int i = 0; i < n / 100; ++i) {
     add("distillguard", "payment_fp_hmac = 'x'",

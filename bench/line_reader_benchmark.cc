@@ -65,8 +65,7 @@ class BenchFiles {
     plain_ = dir_ + "/log.jsonl";
     gzip_ = dir_ + "/log.jsonl.gz";
     zstd_ = dir_ + "/log.jsonl.zst";
-    std::ofstream(plain_, std::ios::binary)
-        .write(content.data(), static_cast<std::streamsize>(content.size()));
+    std::ofstream(plain_, std::ios::binary).write(content.data(), static_cast<std::streamsize>(content.size()));
 
     gzFile gz = gzopen(gzip_.c_str(), "wb");
     constexpr size_t kPieceBytes = size_t{1} << 20;
@@ -126,12 +125,11 @@ void ReadLines(benchmark::State& state, const std::string& path) {
     }
     benchmark::DoNotOptimize(bytes);
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
-                          static_cast<int64_t>(files.content_bytes()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(files.content_bytes()));
   state.counters["lines/s"] = benchmark::Counter(static_cast<double>(lines), benchmark::Counter::kIsRate);
   std::error_code ignored;
-  state.counters["ratio"] = static_cast<double>(files.content_bytes()) /
-                            static_cast<double>(std::filesystem::file_size(path, ignored));
+  state.counters["ratio"] =
+      static_cast<double>(files.content_bytes()) / static_cast<double>(std::filesystem::file_size(path, ignored));
 }
 
 void BM_LineReaderPlain(benchmark::State& state) { ReadLines(state, BenchFiles::Get().plain()); }

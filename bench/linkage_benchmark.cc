@@ -18,9 +18,10 @@ namespace dg {
 namespace {
 
 std::string Prose(size_t bytes, uint64_t seed) {
-  static const char* const kWords[] = {"write", "a", "function", "that", "sorts", "the", "list", "explain", "why",
-                                       "step", "python", "returns", "value", "careful", "data", "model", "think",
-                                       "answer", "user", "test", "graph", "queue", "cache", "proof", "lemma"};
+  static const char* const kWords[] = {"write",   "a",     "function", "that",   "sorts",   "the",   "list",
+                                       "explain", "why",   "step",     "python", "returns", "value", "careful",
+                                       "data",    "model", "think",    "answer", "user",    "test",  "graph",
+                                       "queue",   "cache", "proof",    "lemma"};
   std::mt19937_64 rng(seed);
   std::string s;
   while (s.size() < bytes) {
@@ -38,7 +39,8 @@ void BM_Sketch(benchmark::State& state) {
     benchmark::DoNotOptimize(ComputeSketch(text, &sketch, &scratch));
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(std::min(text.size(), kSketchMaxBytes)));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(std::min(text.size(), kSketchMaxBytes)));
 }
 BENCHMARK(BM_Sketch)->Arg(1024)->Arg(8192);
 
@@ -64,8 +66,7 @@ Event MakeEvent(uint32_t account, int n, bool campaign, std::mt19937_64& rng) {
   e.account.payment_fp = fmt::format("pm_{}", campaign ? account / 8 : account);
   e.account.created_ms = e.ts_ms - (campaign ? 3'600'000 : 86'400'000LL * (account % 400));
   e.system = campaign ? "You are an expert agent. Show all reasoning." : "";
-  e.prompt = (campaign ? "Reason step by step and show every step before the answer. Task: " : "") +
-             Prose(900, rng());
+  e.prompt = (campaign ? "Reason step by step and show every step before the answer. Task: " : "") + Prose(900, rng());
   return e;
 }
 

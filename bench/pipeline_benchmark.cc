@@ -23,8 +23,9 @@ constexpr size_t kPromptBytes = 700;
 
 std::vector<std::string> MakeLines() {
   std::mt19937_64 rng(7);
-  const char* words[] = {"write", "a", "function", "that", "sorts", "the", "list", "explain", "why", "step",
-                         "python", "returns", "value", "careful", "data", "model", "think", "answer", "user", "test"};
+  const char* words[] = {"write",   "a",     "function", "that",   "sorts",   "the",   "list",
+                         "explain", "why",   "step",     "python", "returns", "value", "careful",
+                         "data",    "model", "think",    "answer", "user",    "test"};
   std::vector<std::string> lines;
   for (int i = 0; i < kLines; ++i) {
     std::string prompt;
@@ -32,15 +33,17 @@ std::vector<std::string> MakeLines() {
       prompt += words[rng() % std::size(words)];
       prompt += ' ';
     }
-    lines.push_back(R"({"ts":"2026-04-22T10:)" + std::to_string(10 + i % 50) + ":" + std::to_string(10 + i % 50) +
-                    R"(.125Z","request_id":"req-)" + std::to_string(i) + R"(","account_id":"acct_)" +
-                    std::to_string(i % kAccounts) +
-                    R"(","org_id":"org_1","api_key_id":"key_9","ip":"203.0.113.)" + std::to_string(i % 250) +
-                    R"(","asn":64500,"ip_type":"hosting","country":"SG","user_agent":"python-sdk/1.2","client_fp":"t13d1516h2",)"
-                    R"("model":"model-x","system":"You are helpful.","prompt":")" + prompt +
-                    R"(","conversation_id":"c1","turn":1,"tools":["bash"],"tool_calls":0,)"
-                    R"("params":{"max_tokens":16000,"temperature":0.7,"logprobs":false,"thinking_budget":4096},)"
-                    R"("input_tokens":180,"output_tokens":900,"stop_reason":"end_turn"})");
+    lines.push_back(
+        R"({"ts":"2026-04-22T10:)" + std::to_string(10 + i % 50) + ":" + std::to_string(10 + i % 50) +
+        R"(.125Z","request_id":"req-)" + std::to_string(i) + R"(","account_id":"acct_)" +
+        std::to_string(i % kAccounts) + R"(","org_id":"org_1","api_key_id":"key_9","ip":"203.0.113.)" +
+        std::to_string(i % 250) +
+        R"(","asn":64500,"ip_type":"hosting","country":"SG","user_agent":"python-sdk/1.2","client_fp":"t13d1516h2",)"
+        R"("model":"model-x","system":"You are helpful.","prompt":")" +
+        prompt +
+        R"(","conversation_id":"c1","turn":1,"tools":["bash"],"tool_calls":0,)"
+        R"("params":{"max_tokens":16000,"temperature":0.7,"logprobs":false,"thinking_budget":4096},)"
+        R"("input_tokens":180,"output_tokens":900,"stop_reason":"end_turn"})");
     lines.back().reserve(lines.back().size() + simdjson::SIMDJSON_PADDING);
   }
   return lines;

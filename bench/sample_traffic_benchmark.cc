@@ -35,8 +35,7 @@ void BM_WriteSampleTraffic(benchmark::State& state) {
     }
     generated += stats->events;
   }
-  state.counters["events_per_s"] =
-      benchmark::Counter(static_cast<double>(generated), benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(generated), benchmark::Counter::kIsRate);
   state.counters["events"] = static_cast<double>(generated) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_WriteSampleTraffic)->Arg(1)->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -158,8 +158,8 @@ int main(int argc, char** argv) {
       c->busy = false;
       if (head.status < 200 || head.status >= 300) ++non2xx;
       const auto now_answered = Clock::now();
-      latency_us.push_back(static_cast<uint32_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(now_answered - c->due).count()));
+      latency_us.push_back(
+          static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(now_answered - c->due).count()));
       gateway_us.push_back(static_cast<uint32_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(now_answered - c->noticed).count()));
       if (!waiting.empty()) {

@@ -41,8 +41,8 @@
 #include <bit>
 #include <cstdlib>
 #include <cstring>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -335,9 +335,8 @@ inline constexpr int kToolsOfferedWeight = 10 * kStrong;
 
 // Argmax tie-break, most extraction-relevant first.
 inline constexpr std::array<Capability, kCapabilityCount - 1> kTieBreakOrder = {
-    Capability::kAgenticToolUse, Capability::kLongHorizon, Capability::kSoftwareEngineering,
-    Capability::kReasoning,      Capability::kWriting,     Capability::kKnowledge,
-    Capability::kConversation,
+    Capability::kAgenticToolUse, Capability::kLongHorizon, Capability::kSoftwareEngineering, Capability::kReasoning,
+    Capability::kWriting,        Capability::kKnowledge,   Capability::kConversation,
 };
 
 // Without any cue, a prompt this short is a reaction or small talk ("yep",
@@ -919,9 +918,8 @@ Result<std::unique_ptr<PromptClassifier>> PromptClassifier::Build(const Classifi
     std::vector<std::vector<std::string>> clauses;
     ResidualMatchers::Gated gated;
     if (options.gate_residual && RequiredLiterals(expr, &clauses) &&
-        std::any_of(clauses.front().begin(), clauses.front().end(), [](const std::string& l) {
-          return Utf8SequenceLength(l) == l.size();
-        })) {
+        std::any_of(clauses.front().begin(), clauses.front().end(),
+                    [](const std::string& l) { return Utf8SequenceLength(l) == l.size(); })) {
       std::array<uint64_t, 256> bits = residual->byte_bits;
       size_t used = gate_bytes;
       for (const std::vector<std::string>& clause : clauses) {

@@ -175,13 +175,12 @@ class PromptClassifier {
 
   // Create() without the platform check; with `exported`, compiles every
   // database and records it there.
-  static Result<std::unique_ptr<PromptClassifier>> Build(const ClassifierOptions& options,
-                                                         const DatabaseBundle& bundle,
+  static Result<std::unique_ptr<PromptClassifier>> Build(const ClassifierOptions& options, const DatabaseBundle& bundle,
                                                          std::vector<DatabaseBundle::Entry>* exported);
 
-  std::shared_ptr<const ResidualMatchers> residual_;  // the residual rules' databases
-  std::shared_ptr<const PhraseTable> phrases_;        // the word-list rules
-  ScratchPtr scratch_;                                // sized for every database of residual_
+  std::shared_ptr<const ResidualMatchers> residual_;               // the residual rules' databases
+  std::shared_ptr<const PhraseTable> phrases_;                     // the word-list rules
+  ScratchPtr scratch_;                                             // sized for every database of residual_
   std::unique_ptr<SystemPromptCache, CacheDeleter> system_cache_;  // this instance's, see classifier.cc
 };
 

@@ -6,8 +6,6 @@
 // can be reported.
 
 #include "classify/classifier.h"
-#include "classify/prebuilt.h"
-#include "classify/word_gates.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -26,6 +24,9 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "classify/prebuilt.h"
+#include "classify/word_gates.h"
 
 namespace dg {
 namespace {
@@ -92,9 +93,7 @@ struct Distribution {
   size_t coercion = 0;
   size_t rubric = 0;
 
-  double Share(Capability c) const {
-    return n == 0 ? 0.0 : static_cast<double>(counts[static_cast<size_t>(c)]) / n;
-  }
+  double Share(Capability c) const { return n == 0 ? 0.0 : static_cast<double>(counts[static_cast<size_t>(c)]) / n; }
   double CoercionRate() const { return n == 0 ? 0.0 : static_cast<double>(coercion) / n; }
   double RubricRate() const { return n == 0 ? 0.0 : static_cast<double>(rubric) / n; }
   double MaxShare() const {
@@ -107,8 +106,8 @@ struct Distribution {
     out << std::fixed << std::setprecision(1) << "n=" << n;
     for (size_t i = 0; i < kCapabilityCount; ++i) {
       if (counts[i] == 0) continue;
-      out << " " << CapabilityName(static_cast<Capability>(i)) << "="
-          << 100.0 * Share(static_cast<Capability>(i)) << "%";
+      out << " " << CapabilityName(static_cast<Capability>(i)) << "=" << 100.0 * Share(static_cast<Capability>(i))
+          << "%";
     }
     out << " | coercion=" << 100.0 * CoercionRate() << "% rubric=" << 100.0 * RubricRate() << "%";
     return out.str();
@@ -132,8 +131,7 @@ void Report(const std::string& label, const Distribution& d) {
   ::testing::Test::RecordProperty(label, d.Format());
 }
 
-std::string Fill(std::string_view tmpl, std::string_view a, std::string_view b = {},
-                 std::string_view c = {}) {
+std::string Fill(std::string_view tmpl, std::string_view a, std::string_view b = {}, std::string_view c = {}) {
   std::string out;
   for (size_t i = 0; i < tmpl.size(); ++i) {
     if (tmpl[i] == '{' && i + 2 < tmpl.size() && tmpl[i + 2] == '}') {
@@ -190,29 +188,25 @@ TEST_F(ClassifierTest, CompilesOneDatabaseOfManyPatterns) {
 }
 
 TEST_F(ClassifierTest, HandwrittenExamples) {
-  EXPECT_EQ(Run("Write a Python function that reverses a linked list.").capability,
-            Capability::kSoftwareEngineering);
+  EXPECT_EQ(Run("Write a Python function that reverses a linked list.").capability, Capability::kSoftwareEngineering);
   EXPECT_EQ(Run("Why does this segfault?\n```c\nint *p = NULL; *p = 1;\n```").capability,
             Capability::kSoftwareEngineering);
   EXPECT_EQ(
-      Run("Thought: I need the weather in Paris.\nAction: get_weather\nAction Input: {\"city\": \"Paris\"}")
-          .capability,
+      Run("Thought: I need the weather in Paris.\nAction: get_weather\nAction Input: {\"city\": \"Paris\"}").capability,
       Capability::kAgenticToolUse);
   EXPECT_EQ(Run("Find the cheapest flight to Lisbon.",
                 "You have access to the following tools: search_flights, "
                 "book_flight. Call a tool when needed.")
                 .capability,
             Capability::kAgenticToolUse);
-  EXPECT_EQ(
-      Run("Build a complete e-commerce application end to end: break it down into subtasks, then implement "
-          "each milestone over several sessions.")
-          .capability,
-      Capability::kLongHorizon);
-  EXPECT_EQ(
-      Run("A train leaves at 3 pm at 60 mph and another at 4 pm at 80 mph. How many hours until the second "
-          "catches up?")
-          .capability,
-      Capability::kReasoning);
+  EXPECT_EQ(Run("Build a complete e-commerce application end to end: break it down into subtasks, then implement "
+                "each milestone over several sessions.")
+                .capability,
+            Capability::kLongHorizon);
+  EXPECT_EQ(Run("A train leaves at 3 pm at 60 mph and another at 4 pm at 80 mph. How many hours until the second "
+                "catches up?")
+                .capability,
+            Capability::kReasoning);
   EXPECT_EQ(Run("Prove that the square root of 2 is irrational.").capability, Capability::kReasoning);
   EXPECT_EQ(Run("Who was the first emperor of Rome?").capability, Capability::kKnowledge);
   EXPECT_EQ(Run("Write a haiku about autumn rain.").capability, Capability::kWriting);
@@ -241,23 +235,22 @@ TEST_F(ClassifierTest, AgenticAndLongHorizonPrompts) {
        }) {
     EXPECT_EQ(Run(text).capability, Capability::kAgenticToolUse) << text;
   }
-  for (
-      std::string_view text : {
-          "Create a 12-week roadmap with milestones for launching a SaaS product, then break each milestone "
-          "into "
-          "subtasks.",
-          "Write a complete, production-ready web app from scratch: backend, frontend, tests and deployment.",
-          "We will work on this novel over several sessions. Start with the table of contents and chapter 1; "
-          "continue where we left off next time.",
-          "Plan and execute a migration of our monolith to microservices in multiple phases; step 1 is an "
-          "inventory, step 2 is the data split.",
-          "Draft a 10,000-word technical design document with sections for architecture, data model, APIs "
-          "and "
-          "rollout plan.",
-          "Break this project down into subtasks and track progress as you go: build a CRM with contacts, "
-          "deals "
-          "and reports.",
-      }) {
+  for (std::string_view text : {
+           "Create a 12-week roadmap with milestones for launching a SaaS product, then break each milestone "
+           "into "
+           "subtasks.",
+           "Write a complete, production-ready web app from scratch: backend, frontend, tests and deployment.",
+           "We will work on this novel over several sessions. Start with the table of contents and chapter 1; "
+           "continue where we left off next time.",
+           "Plan and execute a migration of our monolith to microservices in multiple phases; step 1 is an "
+           "inventory, step 2 is the data split.",
+           "Draft a 10,000-word technical design document with sections for architecture, data model, APIs "
+           "and "
+           "rollout plan.",
+           "Break this project down into subtasks and track progress as you go: build a CRM with contacts, "
+           "deals "
+           "and reports.",
+       }) {
     EXPECT_EQ(Run(text).capability, Capability::kLongHorizon) << text;
   }
 }
@@ -269,8 +262,7 @@ TEST_F(ClassifierTest, FallbackRules) {
   EXPECT_EQ(Run("yep").capability, Capability::kConversation);
   EXPECT_EQ(Run("Categorize the following: apple, carrot, wheat, salmon, lentils, quinoa, pear.").capability,
             Capability::kOther);
-  EXPECT_EQ(Run("Categorize the following: apple, carrot, wheat, salmon, lentils, quinoa, pear.", {}, 0, 3)
-                .capability,
+  EXPECT_EQ(Run("Categorize the following: apple, carrot, wheat, salmon, lentils, quinoa, pear.", {}, 0, 3).capability,
             Capability::kConversation)
       << "a cue-less follow-up turn continues a conversation";
 }
@@ -294,8 +286,7 @@ TEST_F(ClassifierTest, CapabilityHitsExplainTheDecision) {
 TEST_F(ClassifierTest, SystemPromptCountsLessThanThePrompt) {
   // A coding assistant's system prompt does not turn a poem request into code.
   EXPECT_EQ(
-      Run("Write a poem about the sea.", "You are an expert Python programmer. Always write clean code.")
-          .capability,
+      Run("Write a poem about the sea.", "You are an expert Python programmer. Always write clean code.").capability,
       Capability::kWriting);
   // But it does classify a prompt that carries no cue of its own.
   EXPECT_EQ(Run("ok go ahead", "You are an expert Python programmer. Always write clean code.").capability,
@@ -339,9 +330,8 @@ TEST_F(ClassifierTest, MtBenchCategories) {
   ASSERT_EQ(prompts.size(), kPerCategory * kCategories.size());
   std::array<Distribution, kCategories.size()> per_category;
   for (size_t i = 0; i < kCategories.size(); ++i) {
-    const std::vector<std::string> slice(
-        prompts.begin() + static_cast<std::ptrdiff_t>(i * kPerCategory),
-        prompts.begin() + static_cast<std::ptrdiff_t>((i + 1) * kPerCategory));
+    const std::vector<std::string> slice(prompts.begin() + static_cast<std::ptrdiff_t>(i * kPerCategory),
+                                         prompts.begin() + static_cast<std::ptrdiff_t>((i + 1) * kPerCategory));
     per_category[i] = Classify(*classifier_, slice);
     Report(std::string("mt_bench/") + kCategories[i], per_category[i]);
   }
@@ -363,8 +353,7 @@ TEST_F(ClassifierTest, OpenEndedChatIsAMix) {
     Report(name, d);
     EXPECT_LT(d.MaxShare(), kMaxSingleShare) << name << ": " << d.Format();
     size_t noticeable = 0;
-    for (size_t i = 0; i < kCapabilityCount; ++i)
-      noticeable += d.Share(static_cast<Capability>(i)) >= kNoticeableShare;
+    for (size_t i = 0; i < kCapabilityCount; ++i) noticeable += d.Share(static_cast<Capability>(i)) >= kNoticeableShare;
     EXPECT_GE(noticeable, kMinNoticeableClasses) << name << ": " << d.Format();
   }
 }
@@ -560,8 +549,7 @@ TEST_F(ClassifierTest, RubricTemplatesAreDetected) {
   for (std::string_view tmpl : kRubricTemplates) {
     size_t hits = 0;
     for (size_t i = 0; i < questions.size(); ++i) {
-      hits += Run(Fill(tmpl, questions[i], answers[i % answers.size()], others[i % others.size()]))
-                  .rubric_grading;
+      hits += Run(Fill(tmpl, questions[i], answers[i % answers.size()], others[i % others.size()])).rubric_grading;
     }
     EXPECT_GE(static_cast<double>(hits) / questions.size(), kMinRate) << tmpl;
     total += questions.size();
@@ -607,9 +595,8 @@ TEST_F(ClassifierTest, RubricParaphrases) {
 TEST_F(ClassifierTest, RubricIsRareInRawSamples) {
   constexpr double kMaxRate = 0.01;
   std::vector<std::string> all;
-  for (const char* name :
-       {"alpaca", "codealpaca", "self_instruct", "koala", "hh_rlhf", "oasst_vicuna", "wizardlm", "odex_en",
-        "odex_es", "odex_ja", "odex_ru", "mt_bench", "humaneval", "mbpp", "gsm8k"}) {
+  for (const char* name : {"alpaca", "codealpaca", "self_instruct", "koala", "hh_rlhf", "oasst_vicuna", "wizardlm",
+                           "odex_en", "odex_es", "odex_ja", "odex_ru", "mt_bench", "humaneval", "mbpp", "gsm8k"}) {
     for (Turns& turns : LoadSample(name)) {
       for (std::string& t : turns) all.push_back(std::move(t));
     }
@@ -638,8 +625,7 @@ TEST_F(ClassifierTest, InvalidUtf8DoesNotCrash) {
   }
   // Valid text around invalid bytes is still read.
   EXPECT_TRUE(Run("\xff\xfe Solve this. Let's think step by step. \xc3").reasoning_coercion);
-  EXPECT_EQ(Run("\x80 Write a Python function to parse JSON \xff").capability,
-            Capability::kSoftwareEngineering);
+  EXPECT_EQ(Run("\x80 Write a Python function to parse JSON \xff").capability, Capability::kSoftwareEngineering);
 
   std::mt19937 rng(42);  // fixed seed: the same bytes every run
   std::string noise(64 * 1024, '\0');
@@ -704,7 +690,10 @@ TEST_F(ClassifierTest, MultilingualWordEvidence) {
   EXPECT_TRUE(Run("Реши задачу. Рассуждай шаг за шагом.").reasoning_coercion);
   EXPECT_EQ(Run("用Python写一个函数，读取CSV文件").capability, Capability::kSoftwareEngineering)
       << "an ASCII word inside CJK text is still a word";
-  EXPECT_FALSE(Run("po\xff" "em").capability_hits & (1U << static_cast<unsigned>(Capability::kWriting)))
+  EXPECT_FALSE(Run("po\xff"
+                   "em")
+                   .capability_hits &
+               (1U << static_cast<unsigned>(Capability::kWriting)))
       << "an invalid byte splits a word";
   EXPECT_TRUE(Run("poem").capability_hits & (1U << static_cast<unsigned>(Capability::kWriting)));
 }
@@ -730,10 +719,9 @@ TEST_F(ClassifierTest, ClonesAgreeAcrossThreads) {
     threads.emplace_back([&, t] {
       for (size_t i = 0; i < prompts.size(); ++i) {
         const PromptClass c = clones[t]->Classify({.prompt = prompts[i], .turn = 1});
-        mismatches[t] += c.capability != expected[i].capability ||
-                         c.reasoning_coercion != expected[i].reasoning_coercion ||
-                         c.rubric_grading != expected[i].rubric_grading ||
-                         c.capability_hits != expected[i].capability_hits;
+        mismatches[t] +=
+            c.capability != expected[i].capability || c.reasoning_coercion != expected[i].reasoning_coercion ||
+            c.rubric_grading != expected[i].rubric_grading || c.capability_hits != expected[i].capability_hits;
       }
     });
   }
@@ -753,11 +741,42 @@ TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
   auto reference = PromptClassifier::Create({.gate_residual = false, .shape_rules = false});
   ASSERT_TRUE(gated.ok() && gates_only.ok() && reference.ok());
   std::vector<std::string> texts = {
-      "def f(x): return x.y(1)", "`a`", "x = 3 * 4;\n", "snake_case_name", "a_b", "_x", "f(", "obj.method(",
-      "costs $ 5 or 10 % or 3 - 4", "\xff(\xfe)", "`\n`", "x;", ";\t\n", "12 percent",
-      "getValue", "x => {", "f(x) {\n", "let x be", "3 \xC3\x97 4", "What is it", "\xE2\x80\x9CWhy",
-      "i\xC5\xBF it", "x\xC5\xBF = 1", "camel\xff" "Case", "What\xff is",
-      "a_\xff" "b", "f(\xff)", "x.\xff" "y(", "`\xff`", ";\xff\n", "5\xff%", "$\xff" "5",
+      "def f(x): return x.y(1)",
+      "`a`",
+      "x = 3 * 4;\n",
+      "snake_case_name",
+      "a_b",
+      "_x",
+      "f(",
+      "obj.method(",
+      "costs $ 5 or 10 % or 3 - 4",
+      "\xff(\xfe)",
+      "`\n`",
+      "x;",
+      ";\t\n",
+      "12 percent",
+      "getValue",
+      "x => {",
+      "f(x) {\n",
+      "let x be",
+      "3 \xC3\x97 4",
+      "What is it",
+      "\xE2\x80\x9CWhy",
+      "i\xC5\xBF it",
+      "x\xC5\xBF = 1",
+      "camel\xff"
+      "Case",
+      "What\xff is",
+      "a_\xff"
+      "b",
+      "f(\xff)",
+      "x.\xff"
+      "y(",
+      "`\xff`",
+      ";\xff\n",
+      "5\xff%",
+      "$\xff"
+      "5",
   };
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(DG_SOURCE_DIR) + "/data/samples")) {
@@ -797,8 +816,8 @@ TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
         const bool same = g.capability == r.capability && g.reasoning_coercion == r.reasoning_coercion &&
                           g.rubric_grading == r.rubric_grading && g.capability_hits == r.capability_hits;
         if (!same && ++mismatches <= 5) {
-          ADD_FAILURE() << (classifier == gated->get() ? "shape rules" : "gating") << " change the class of: "
-                        << t.substr(0, 200);
+          ADD_FAILURE() << (classifier == gated->get() ? "shape rules" : "gating")
+                        << " change the class of: " << t.substr(0, 200);
         }
       }
     }
@@ -814,9 +833,12 @@ TEST(ClassifierGatingTest, SameResultsAsOneDatabase) {
 TEST(ClassifierCacheTest, RepeatedSystemPromptsClassifyAsFresh) {
   auto classifier = PromptClassifier::Create();
   ASSERT_TRUE(classifier.ok());
-  std::vector<std::string> systems = {
-      "Think step by step.", "Think step by stop.", "You have access to the following tools: search.",
-      "You have access to the following tools: search!", "Write a haiku.", "Write a haiku?"};
+  std::vector<std::string> systems = {"Think step by step.",
+                                      "Think step by stop.",
+                                      "You have access to the following tools: search.",
+                                      "You have access to the following tools: search!",
+                                      "Write a haiku.",
+                                      "Write a haiku?"};
   std::string long_system;
   while (long_system.size() < 5000) long_system += "Show your full reasoning. def f(x): return x_y. ";
   systems.push_back(long_system);

@@ -6,7 +6,8 @@ namespace dg {
 namespace {
 
 TEST(DatabaseBundleTest, RoundTrip) {
-  const std::vector<DatabaseBundle::Entry> entries = {{1, "abc"}, {2, ""}, {0xffffffffffffffffULL, std::string(17, 'x')}};
+  const std::vector<DatabaseBundle::Entry> entries = {
+      {1, "abc"}, {2, ""}, {0xffffffffffffffffULL, std::string(17, 'x')}};
   const std::string bytes = DatabaseBundle::Serialize(entries);
   EXPECT_EQ(bytes.size() % 8, 0u);
   auto bundle = DatabaseBundle::Parse(bytes);

@@ -32,8 +32,8 @@ TEST(ExpandRegexTest, LiteralsGroupsOptionalsAndClasses) {
 
 TEST(ExpandRegexTest, RejectsWhatIsNotAFiniteSet) {
   std::vector<std::string> out;
-  for (const char* fragment : {"debug\\w*", "a\\s+b", "[a-z]+", "x{2}", "a.b", "[^a]", "(?:a)", "a*", "(a|b",
-                               "a)", "\\d"}) {
+  for (const char* fragment :
+       {"debug\\w*", "a\\s+b", "[a-z]+", "x{2}", "a.b", "[^a]", "(?:a)", "a*", "(a|b", "a)", "\\d"}) {
     EXPECT_FALSE(ExpandRegex(fragment, 100, &out)) << fragment;
   }
   EXPECT_FALSE(ExpandRegex("(a|b|c)(d|e|f)", 8, &out)) << "over the cap";
@@ -66,8 +66,7 @@ TEST(SplitPatternTest, PerAlternativeBoundariesAndGuards) {
   // Top level without a group: the leading \b belongs to the first
   // alternative and the trailing one to the last.
   PatternSplit split = SplitPattern("\\bshow (your|the) work\\b|\\d+ steps|\\bshow your working\\b");
-  EXPECT_THAT(split.phrases,
-              UnorderedElementsAre("show your work", "show the work", "show your working"));
+  EXPECT_THAT(split.phrases, UnorderedElementsAre("show your work", "show the work", "show your working"));
   EXPECT_EQ(split.residual, "(\\d+ steps)");
   split = SplitPattern("(^|[^a-z])(escribe|[eé]cris)\\b");
   EXPECT_THAT(split.phrases, UnorderedElementsAre("escribe", "ecris", "écris"));
@@ -76,9 +75,8 @@ TEST(SplitPatternTest, PerAlternativeBoundariesAndGuards) {
 
 TEST(SplitPatternTest, NoTrailingBoundaryKeepsTheShortestPrefixes) {
   const PatternSplit split = SplitPattern("\\b(let['’]?s|let us) (think|reason)( it)?");
-  EXPECT_THAT(split.phrases,
-              UnorderedElementsAre("let's think", "let’s think", "lets think", "let us think", "let's reason",
-                                   "let’s reason", "lets reason", "let us reason"));
+  EXPECT_THAT(split.phrases, UnorderedElementsAre("let's think", "let’s think", "lets think", "let us think",
+                                                  "let's reason", "let’s reason", "lets reason", "let us reason"));
 }
 
 TEST(SplitPatternTest, OtherScriptsAndPunctuationStayInHyperscan) {
@@ -101,7 +99,7 @@ TEST(RemoveAlternativeTest, TakesOutTopLevelAlternativesOnly) {
   EXPECT_TRUE(RemoveAlternative(&residual, "\\b=>\\s*\\{"));
   EXPECT_EQ(residual, "(\\bstd::|\\b\\)\\s*\\{\\s*\\n)");
   EXPECT_FALSE(RemoveAlternative(&residual, "\\b=>\\s*\\{"));  // gone already
-  EXPECT_FALSE(RemoveAlternative(&residual, "\\bstd"));          // part of an alternative
+  EXPECT_FALSE(RemoveAlternative(&residual, "\\bstd"));        // part of an alternative
   EXPECT_TRUE(RemoveAlternative(&residual, "\\b\\)\\s*\\{\\s*\\n"));
   EXPECT_EQ(residual, "(\\bstd::)");
   EXPECT_TRUE(RemoveAlternative(&residual, "\\bstd::"));

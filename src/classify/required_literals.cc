@@ -104,9 +104,7 @@ std::optional<StringSet> CrossProduct(const StringSet& a, const StringSet& b, si
   return out;
 }
 
-bool IsAsciiAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+bool IsAsciiAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 StringSet Digits() {
   StringSet d;
@@ -152,8 +150,7 @@ class Parser {
         all_exact = false;
       }
       all_required = all_required && !a.clauses.empty();
-      combinations =
-          std::min(combinations * std::max<size_t>(a.clauses.size(), 1), kMaxClauseCombinations + 1);
+      combinations = std::min(combinations * std::max<size_t>(a.clauses.size(), 1), kMaxClauseCombinations + 1);
     }
     if (all_exact) {
       std::sort(exact.begin(), exact.end());
@@ -402,9 +399,8 @@ class Parser {
         std::string hi;
         bool hi_unknown = false;
         if (!ClassMember(&hi, &hi_unknown)) return std::nullopt;
-        if (lo_unknown || hi_unknown || lo.size() != 1 || hi.size() != 1 ||
-            static_cast<unsigned char>(lo[0]) >= 0x80 || static_cast<unsigned char>(hi[0]) >= 0x80 ||
-            lo[0] > hi[0]) {
+        if (lo_unknown || hi_unknown || lo.size() != 1 || hi.size() != 1 || static_cast<unsigned char>(lo[0]) >= 0x80 ||
+            static_cast<unsigned char>(hi[0]) >= 0x80 || lo[0] > hi[0]) {
           return std::nullopt;
         }
         for (int ch = lo[0]; ch <= hi[0]; ++ch) members.emplace_back(1, static_cast<char>(ch));

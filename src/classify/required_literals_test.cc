@@ -29,8 +29,7 @@ Clauses Derive(std::string_view expression) {
 
 TEST(RequiredLiteralsTest, LiteralsAndRuns) {
   EXPECT_THAT(Derive("```"), ElementsAre(ElementsAre("```")));
-  EXPECT_THAT(Derive("#include\\s*[<\"]"),
-              ElementsAre(ElementsAre("#include"), UnorderedElementsAre("\"", "<")));
+  EXPECT_THAT(Derive("#include\\s*[<\"]"), ElementsAre(ElementsAre("#include"), UnorderedElementsAre("\"", "<")));
   // The longer run wins over the single characters around it.
   EXPECT_THAT(Derive("\\bc\\+\\+"), ElementsAre(ElementsAre("c++")));
 }
@@ -80,8 +79,7 @@ TEST(RequiredLiteralsTest, CapsTheSetSize) {
 }
 
 // Hyperscan match callback: records that something matched.
-int OnMatch(unsigned int /*id*/, unsigned long long /*from*/,
-            unsigned long long /*to*/,  // NOLINT(google-runtime-int)
+int OnMatch(unsigned int /*id*/, unsigned long long /*from*/, unsigned long long /*to*/,  // NOLINT(google-runtime-int)
             unsigned int /*flags*/, void* context) {
   *static_cast<bool*>(context) = true;
   return 1;  // stop
@@ -113,10 +111,9 @@ TEST(RequiredLiteralsTest, SoundAgainstHyperscan) {
   };
   // Single characters and a few whole words, so that the word rules match too.
   const std::vector<std::string> alphabet = {
-      "a",   "b",   "c",  "d",  "e",  "f",       "g",      "h",     "i",     "l",     "s",
-      "t",   "_",   " ",  ".",  "(",  ")",       "`",      ";",     "%",     "$",     "-",
-      "/",   "=",   "\n", "2",  "3",  "0",       "A",      "B",     "P",     "step",  "phase",
-      "two", "let", "if", "be", "is", "percent", "let a ", "if b ", "step ", "phase "};
+      "a", "b",    "c",     "d",   "e",   "f",  "g",  "h",  "i",       "l",      "s",     "t",     "_",     " ", ".",
+      "(", ")",    "`",     ";",   "%",   "$",  "-",  "/",  "=",       "\n",     "2",     "3",     "0",     "A", "B",
+      "P", "step", "phase", "two", "let", "if", "be", "is", "percent", "let a ", "if b ", "step ", "phase "};
   std::mt19937 rng(20261201);
   std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
   std::uniform_int_distribution<size_t> length(0, 16);
@@ -125,8 +122,7 @@ TEST(RequiredLiteralsTest, SoundAgainstHyperscan) {
     ASSERT_TRUE(RequiredLiterals(expression, &clauses)) << expression;
     hs_database_t* db = nullptr;
     hs_compile_error_t* error = nullptr;
-    ASSERT_EQ(hs_compile(expression.c_str(), HS_FLAG_CASELESS, HS_MODE_BLOCK, nullptr, &db, &error),
-              HS_SUCCESS)
+    ASSERT_EQ(hs_compile(expression.c_str(), HS_FLAG_CASELESS, HS_MODE_BLOCK, nullptr, &db, &error), HS_SUCCESS)
         << expression;
     hs_scratch_t* scratch = nullptr;
     ASSERT_EQ(hs_alloc_scratch(db, &scratch), HS_SUCCESS);
@@ -140,10 +136,9 @@ TEST(RequiredLiteralsTest, SoundAgainstHyperscan) {
       ++matched;
       for (const auto& clause : clauses) {
         bool holds = false;
-        for (const std::string& literal : clause)
-          holds = holds || HasLiteral(text, literal, /*caseless=*/true);
-        ASSERT_TRUE(holds) << expression << " matched '" << text << "' without clause starting '"
-                           << clause.front() << "'";
+        for (const std::string& literal : clause) holds = holds || HasLiteral(text, literal, /*caseless=*/true);
+        ASSERT_TRUE(holds) << expression << " matched '" << text << "' without clause starting '" << clause.front()
+                           << "'";
       }
     }
     EXPECT_GT(matched, 0U) << expression << ": the random texts never matched, the check proves nothing";

@@ -66,16 +66,16 @@ constexpr std::string_view kInvertedQuestion = "\xC2\xBF";
 constexpr std::string_view kInvertedExclamation = "\xC2\xA1";
 constexpr std::string_view kRightSingleQuote = "\xE2\x80\x99";
 
-constexpr ShapeMask kUtf8Shapes = ShapeBit(ShapeRule::kArithmetic) | ShapeBit(ShapeRule::kQuestionOpening) |
-                                  ShapeBit(ShapeRule::kGreetingOpening);
+constexpr ShapeMask kUtf8Shapes =
+    ShapeBit(ShapeRule::kArithmetic) | ShapeBit(ShapeRule::kQuestionOpening) | ShapeBit(ShapeRule::kGreetingOpening);
 // Accented letters of the greeting opening (d[ií]as, ol[aá]), both cases.
 constexpr std::string_view kIAcute = "\xC3\xAD";
 constexpr std::string_view kCapitalIAcute = "\xC3\x8D";
 constexpr std::string_view kAAcute = "\xC3\xA1";
 constexpr std::string_view kCapitalAAcute = "\xC3\x81";
 constexpr std::string_view kGreetingWords[] = {
-    "hi", "hello", "hey", "hiya", "howdy", "yo", "greetings", "sup", "hola", "bonjour", "salut", "hallo", "ciao",
-    "ola", "oi",
+    "hi",   "hello",   "hey",   "hiya",  "howdy", "yo",  "greetings", "sup",
+    "hola", "bonjour", "salut", "hallo", "ciao",  "ola", "oi",
 };
 // Initials of the greeting words and of good, guten, buenos and ol (bit
 // c - 'a' for letter c), for a quick rejection.
@@ -90,10 +90,10 @@ constexpr uint32_t kGreetingInitials = GreetingInitials();
 // The question words of kQuestionOpening that are one ASCII word run each
 // (what['’]?s and est-ce span three runs and are checked apart).
 constexpr std::string_view kQuestionWords[] = {
-    "what",   "whats", "who",   "whom",  "whose", "when",     "where",   "why",  "how",    "which",   "explain",
-    "describe", "define", "is",  "are",   "can",   "could",    "does",    "do",   "did",    "should",  "would",
-    "will",   "was",   "were",  "has",   "have",  "que",      "como",    "cual", "cuales", "cuando",  "donde",
-    "quien",  "pourquoi", "comment", "quel", "quelle", "warum", "wie", "wer", "wo", "wann", "weshalb",
+    "what",     "whats",    "who",     "whom", "whose",  "when",  "where", "why",  "how",    "which",  "explain",
+    "describe", "define",   "is",      "are",  "can",    "could", "does",  "do",   "did",    "should", "would",
+    "will",     "was",      "were",    "has",  "have",   "que",   "como",  "cual", "cuales", "cuando", "donde",
+    "quien",    "pourquoi", "comment", "quel", "quelle", "warum", "wie",   "wer",  "wo",     "wann",   "weshalb",
 };
 constexpr size_t kLongestQuestionWord = 8;  // "pourquoi", "describe"
 constexpr uint32_t QuestionInitials() {
@@ -410,8 +410,7 @@ bool GreetingOpening(const Run& r, size_t j) {
       return true;
     }
   }
-  return r.EqualsFolded(j, e, "ol") && (r.At(e, kAAcute) || r.At(e, kCapitalAAcute)) &&
-         r.Is(e + kAAcute.size(), kWord);
+  return r.EqualsFolded(j, e, "ol") && (r.At(e, kAAcute) || r.At(e, kCapitalAAcute)) && r.Is(e + kAAcute.size(), kWord);
 }
 
 }  // namespace
@@ -479,8 +478,8 @@ ShapeMatches MatchShapes(std::string_view text, ShapeMask wanted) {
     // (MatchAt() rejects a letter or '_' after it), so that the block needs
     // no word-character test.
     const Bytes letter_next = in_range(next | 0x20, 'a', 26);  // |0x20 folds only A-Z into a-z
-    const Bytes candidates = (in_range(v, 'A', 26) & in_range(prev, 'a', 26)) | eq(v, '=') | eq(v, ')') |
-                             eq(v, '^') | eq(v, '(') | eq(v, '_') | eq(v, '`') | eq(v, ';') | eq(v, '$') |
+    const Bytes candidates = (in_range(v, 'A', 26) & in_range(prev, 'a', 26)) | eq(v, '=') | eq(v, ')') | eq(v, '^') |
+                             eq(v, '(') | eq(v, '_') | eq(v, '`') | eq(v, ';') | eq(v, '$') |
                              (in_range(v, '0', 10) & ~in_range(next, '0', 10)) |
                              (eq(v, ' ') & letter_next & eq(next2, ' '));
     uint64_t halves[2];

@@ -44,19 +44,19 @@
 namespace dg {
 
 enum class ShapeRule : uint8_t {
-  kCamelCase,          // \b[a-z]{2,}[A-Z][a-z]+, exact case
-  kArrowBrace,         // \b=>\s*\{, an alternative of the code-syntax rule
-  kParenBraceNewline,  // \b\)\s*\{\s*\n, another alternative of it
-  kArithmetic,         // the reasoning rule \d\s*[+×÷^=*]\s*-?\d|...
-  kQuestionOpening,    // ^[\s"'“¿¡(]*(what|...|weshalb)\b
-  kCodeSpan,           // `[^`\r\n]{1,80}`
-  kMethodCall,         // \b[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\(
-  kCall,               // \b[a-z_][a-z0-9_]*\([^()\r\n]{0,40}\)
+  kCamelCase,           // \b[a-z]{2,}[A-Z][a-z]+, exact case
+  kArrowBrace,          // \b=>\s*\{, an alternative of the code-syntax rule
+  kParenBraceNewline,   // \b\)\s*\{\s*\n, another alternative of it
+  kArithmetic,          // the reasoning rule \d\s*[+×÷^=*]\s*-?\d|...
+  kQuestionOpening,     // ^[\s"'“¿¡(]*(what|...|weshalb)\b
+  kCodeSpan,            // `[^`\r\n]{1,80}`
+  kMethodCall,          // \b[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\(
+  kCall,                // \b[a-z_][a-z0-9_]*\([^()\r\n]{0,40}\)
   kSemicolonAtLineEnd,  // ;[ \t]*(\n|$)
-  kSnakeCase,          // \b[a-z][a-z0-9]*_[a-z0-9_]+\b
-  kNumberUnit,         // \d\s+[-/]\s+\d|\$\s?\d|\d\s?(%|percent), what the reasoning
-                       // rule's word lists leave of it
-  kGreetingOpening,    // ^[\s"'“]*(hi|hello|...|oi)\b
+  kSnakeCase,           // \b[a-z][a-z0-9]*_[a-z0-9_]+\b
+  kNumberUnit,          // \d\s+[-/]\s+\d|\$\s?\d|\d\s?(%|percent), what the reasoning
+                        // rule's word lists leave of it
+  kGreetingOpening,     // ^[\s"'“]*(hi|hello|...|oi)\b
 };
 inline constexpr size_t kShapeRuleCount = 12;
 

@@ -84,22 +84,127 @@ std::vector<std::string> CorpusTexts() {
 // What the expressions are made of, and what lies next to them.
 std::vector<std::string> Tokens() {
   std::vector<std::string> tokens = {
-      "a", "b", "e", "f", "F", "i", "s", "S", "x", "X", "Z", "k", "K", "_", "0", "7", "9", "12",
-      " ", "  ", "\t", "\n", "\v", "\f", "\r", "=", "==", ">", "=>", "{", "}", "(", ")", "^", "+", "*", "-", "/",
-      ".", ",", "?", "'", "\"", "’", "“", "”", "¿", "¡", "×", "÷", "é", "É", "Ж", "ж", "中", "😀",
+      "a",
+      "b",
+      "e",
+      "f",
+      "F",
+      "i",
+      "s",
+      "S",
+      "x",
+      "X",
+      "Z",
+      "k",
+      "K",
+      "_",
+      "0",
+      "7",
+      "9",
+      "12",
+      " ",
+      "  ",
+      "\t",
+      "\n",
+      "\v",
+      "\f",
+      "\r",
+      "=",
+      "==",
+      ">",
+      "=>",
+      "{",
+      "}",
+      "(",
+      ")",
+      "^",
+      "+",
+      "*",
+      "-",
+      "/",
+      ".",
+      ",",
+      "?",
+      "'",
+      "\"",
+      "’",
+      "“",
+      "”",
+      "¿",
+      "¡",
+      "×",
+      "÷",
+      "é",
+      "É",
+      "Ж",
+      "ж",
+      "中",
+      "😀",
       "\xC5\xBF",      // U+017F long s, folds to 's'
       "\xE2\x84\xAA",  // U+212A Kelvin sign, folds to 'k'
-      "\xC4\xB1", "\xC4\xB0",  // dotless i, dotted capital I: no ASCII folding
-      "\xC2\xA0", "\xC2\x85",  // no-break space, next line: not \s
-      "\xD9\xA3",              // Arabic-indic three: not \d
-      "\xff", "\xC3",          // invalid bytes
-      "let", "LET", "if", "If", "suppose", "be", "BE", "is", "iS", "what", "What", "est", "ce", "camel", "Case",
-      "getValue", "myVar", "aB", "abC", "abCd", "xYz", "thisIsIt", "=> {", ") {\n", "f(x)", "f(2) =",
-      "`", "``", ";", "$", "%", "percent", "PerCent", "obj", "snake_case", "a_", "_a", "__", "x.y(", ".", "(", "()",
-      "\r", "5%", "$ 3", "4 - 2", "3 / 1",
+      "\xC4\xB1",
+      "\xC4\xB0",  // dotless i, dotted capital I: no ASCII folding
+      "\xC2\xA0",
+      "\xC2\x85",  // no-break space, next line: not \s
+      "\xD9\xA3",  // Arabic-indic three: not \d
+      "\xff",
+      "\xC3",  // invalid bytes
+      "let",
+      "LET",
+      "if",
+      "If",
+      "suppose",
+      "be",
+      "BE",
+      "is",
+      "iS",
+      "what",
+      "What",
+      "est",
+      "ce",
+      "camel",
+      "Case",
+      "getValue",
+      "myVar",
+      "aB",
+      "abC",
+      "abCd",
+      "xYz",
+      "thisIsIt",
+      "=> {",
+      ") {\n",
+      "f(x)",
+      "f(2) =",
+      "`",
+      "``",
+      ";",
+      "$",
+      "%",
+      "percent",
+      "PerCent",
+      "obj",
+      "snake_case",
+      "a_",
+      "_a",
+      "__",
+      "x.y(",
+      ".",
+      "(",
+      "()",
+      "\r",
+      "5%",
+      "$ 3",
+      "4 - 2",
+      "3 / 1",
       // the bounds of [^()\r\n]{0,40} and [^`\r\n]{1,80}
-      std::string(38, 'a'), std::string(39, 'a'), std::string(40, 'a'), std::string(41, 'a'), std::string(78, 'b'),
-      std::string(79, 'b'), std::string(80, 'b'), std::string(81, 'b'),
+      std::string(38, 'a'),
+      std::string(39, 'a'),
+      std::string(40, 'a'),
+      std::string(41, 'a'),
+      std::string(78, 'b'),
+      std::string(79, 'b'),
+      std::string(80, 'b'),
+      std::string(81, 'b'),
   };
   // Every question word of the question rule, and parts of them.
   const std::string_view q = ShapeExpressions()[static_cast<size_t>(ShapeRule::kQuestionOpening)].expression;
@@ -270,8 +375,8 @@ TEST(ShapeRulesTest, SameMatchesAsHyperscan) {
       EXPECT_EQ(tally.undecided, 0U) << shapes[s].expression;
     }
     RecordProperty("rule" + std::to_string(s) + "_matched", static_cast<int>(tally.matched));
-    std::cout << shapes[s].expression.substr(0, 40) << ": " << tally.runs << " runs, " << tally.matched
-              << " matched, " << tally.undecided << " undecided\n";
+    std::cout << shapes[s].expression.substr(0, 40) << ": " << tally.runs << " runs, " << tally.matched << " matched, "
+              << tally.undecided << " undecided\n";
   }
 }
 
@@ -304,8 +409,20 @@ TEST(WordGatesTest, GateOpensWheneverHyperscanMatches) {
     // and glued to letters, digits, '_', Latin letters and the characters
     // Unicode folds to ASCII, other scripts, invalid bytes.
     std::vector<std::string> tokens = {
-        " ", " ", " ", "  ", "-", "--", "\t", "\n", "_", "x", "s", "9", "\xC3\xA9", "\xC3\x89", "\xC5\xBF", "\xE2\x84\xAA",
-        "\xD0\xB6", "\xE4\xB8\xAD", "\xC2\xA0", "\xE2\x80\x99", "'", ".", ",", "\xff", "\xC3", "by", "BY", "By",
+        " ",        " ",
+        " ",        "  ",
+        "-",        "--",
+        "\t",       "\n",
+        "_",        "x",
+        "s",        "9",
+        "\xC3\xA9", "\xC3\x89",
+        "\xC5\xBF", "\xE2\x84\xAA",
+        "\xD0\xB6", "\xE4\xB8\xAD",
+        "\xC2\xA0", "\xE2\x80\x99",
+        "'",        ".",
+        ",",        "\xff",
+        "\xC3",     "by",
+        "BY",       "By",
     };
     const std::string_view e = gate.expression;
     std::vector<std::string> words;
@@ -396,8 +513,8 @@ TEST(WordGatesTest, GateOpensWheneverHyperscanMatches) {
     // most texts.
     EXPECT_GT(matched, 1000U) << e;
     EXPECT_GT(skipped, gate_texts.size() / 2) << e;
-    std::cout << e.substr(0, 40) << ": " << gate_texts.size() << " texts, " << matched << " matching runs, "
-              << skipped << " skipped\n";
+    std::cout << e.substr(0, 40) << ": " << gate_texts.size() << " texts, " << matched << " matching runs, " << skipped
+              << " skipped\n";
   }
 }
 
@@ -442,7 +559,10 @@ TEST(ShapeRulesTest, Examples) {
   EXPECT_FALSE(matches("whats_", ShapeRule::kQuestionOpening));
   EXPECT_TRUE(matches("what's_", ShapeRule::kQuestionOpening));  // "what" and a boundary
   EXPECT_TRUE(matches("\xE2\x80\x9C Good morning!", ShapeRule::kGreetingOpening));
-  EXPECT_TRUE(matches("Buenos d\xC3\x8D" "as", ShapeRule::kGreetingOpening));
+  EXPECT_TRUE(
+      matches("Buenos d\xC3\x8D"
+              "as",
+              ShapeRule::kGreetingOpening));
   EXPECT_FALSE(matches("ol\xC3\xA1", ShapeRule::kGreetingOpening));  // no word character after the \xC3\xA1
   EXPECT_TRUE(matches("ol\xC3\xA1x", ShapeRule::kGreetingOpening));
   EXPECT_FALSE(matches("good  morning", ShapeRule::kGreetingOpening));

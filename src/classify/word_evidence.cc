@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-
 #include <cstring>
 
 #include "common/check.h"
@@ -50,14 +49,14 @@ struct CharInfo {
 CharInfo ClassifyCodePoint(uint32_t cp) {
   constexpr uint32_t kLeftQuote = 0x2018, kRightQuote = 0x2019;
   if (cp == kLeftQuote || cp == kRightQuote) return {ByteKind::kSoft, Script::kNone, cp};
-  const bool punctuation = (cp >= 0xA0 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 ||
-                           (cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x303F) ||
-                           (cp >= 0xFF00 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
-                           (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65) || cp == 0xFEFF;
+  const bool punctuation = (cp >= 0xA0 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x206F) ||
+                           (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
+                           (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
+                           (cp >= 0xFF5B && cp <= 0xFF65) || cp == 0xFEFF;
   if (punctuation) return {ByteKind::kHard, Script::kNone, cp};
   if (cp >= 0xC0 && cp <= 0x24F) {
     uint32_t folded = cp;
-    if (cp <= 0xDE) folded = cp + 0x20;                        // À..Þ -> à..þ
+    if (cp <= 0xDE) folded = cp + 0x20;                              // À..Þ -> à..þ
     if (cp >= 0x100 && cp <= 0x17F && cp % 2 == 0) folded = cp + 1;  // Latin Extended-A pairs
     return {ByteKind::kWord, Script::kLatin, folded};
   }

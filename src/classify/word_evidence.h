@@ -97,7 +97,7 @@ class PhraseTable {
   std::vector<uint64_t> vocabulary_ = std::vector<uint64_t>((size_t{1} << kVocabularyBitsLog2) / 64);
 
   std::unordered_map<uint64_t, Pending> pending_;  // until Build()
-  std::vector<Entry> slots_;                        // open addressing, size a power of two
+  std::vector<Entry> slots_;                       // open addressing, size a power of two
   std::vector<uint32_t> rules_;
   uint64_t mask_ = 0;
   size_t phrases_ = 0;

@@ -94,7 +94,11 @@ TEST_F(PhraseTableTest, Multilingual) {
 TEST_F(PhraseTableTest, EmptyAndInvalidUtf8) {
   EXPECT_TRUE(None(""));
   EXPECT_TRUE(None("   \n\t"));
-  EXPECT_TRUE(Hit("\xff" "poem\xc3", kPoem)) << "invalid bytes separate words";
+  EXPECT_TRUE(
+      Hit("\xff"
+          "poem\xc3",
+          kPoem))
+      << "invalid bytes separate words";
   EXPECT_TRUE(Hit("short\x80story", kStory) == false) << "an invalid byte is a hard gap";
   EXPECT_TRUE(Hit(std::string("poem\0story", 10), kPoem));
   std::mt19937 rng(3);  // fixed seed
@@ -119,8 +123,8 @@ TEST_F(PhraseTableTest, VeryLongWordsAndTexts) {
 // letters, at every length around the 8-byte chunks and at the end of a text.
 TEST(PhraseTableHashTest, InPlaceAndCopiedWordsAgree) {
   PhraseTable table;
-  const std::vector<std::string> words = {"a", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmnop",
-                                          "abcdefghijklmnopq", "snake_case_name_x"};
+  const std::vector<std::string> words = {
+      "a", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmnop", "abcdefghijklmnopq", "snake_case_name_x"};
   for (size_t i = 0; i < words.size(); ++i) ASSERT_TRUE(table.Add(words[i], static_cast<uint32_t>(i)));
   ASSERT_TRUE(table.Add("caf\xc3\xa9 au lait", 10));  // "café au lait"
   table.Build();

@@ -39,7 +39,7 @@ namespace dg {
 inline constexpr size_t kMaxGateWords = 4;
 
 struct WordGate {
-  std::string_view expression;  // a whole residual expression, caseless, not UTF-8
+  std::string_view expression;            // a whole residual expression, caseless, not UTF-8
   std::string_view words[kMaxGateWords];  // lower case single words; empty ones unused
 };
 

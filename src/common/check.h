@@ -7,13 +7,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define DG_CHECK(cond)                                                          \
-  do {                                                                          \
-    if (!(cond)) [[unlikely]] {                                                 \
-      std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                      \
-      std::abort();                                                             \
-    }                                                                           \
+#define DG_CHECK(cond)                                                                    \
+  do {                                                                                    \
+    if (!(cond)) [[unlikely]] {                                                           \
+      std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                       \
+    }                                                                                     \
   } while (false)
 
 #endif  // DG_COMMON_CHECK_H_

@@ -11,9 +11,7 @@
 
 namespace dg {
 
-inline uint64_t Hash64(std::string_view s, uint64_t seed = 0) {
-  return XXH3_64bits_withSeed(s.data(), s.size(), seed);
-}
+inline uint64_t Hash64(std::string_view s, uint64_t seed = 0) { return XXH3_64bits_withSeed(s.data(), s.size(), seed); }
 
 }  // namespace dg
 

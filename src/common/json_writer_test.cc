@@ -70,8 +70,9 @@ std::string EscapeByteAtATime(std::string_view text) {
 }
 
 TEST(JsonWriterTest, WordAtATimeEscapingEqualsByteAtATime) {
-  const std::string pieces[] = {"a", "Z", " ", "~", "\x7F", "\"", "\\", "\n", "\x01", "\x1F", "\xC3\xA9",
-                                "\xF0\x9F\x98\x80", "\xFF", "\xC3", "\xE2\x82"};
+  const std::string pieces[] = {"a",    "Z",    " ",       "~",    "\x7F",     "\"",
+                                "\\",   "\n",   "\x01",    "\x1F", "\xC3\xA9", "\xF0\x9F\x98\x80",
+                                "\xFF", "\xC3", "\xE2\x82"};
   std::mt19937 rng(7);
   std::uniform_int_distribution<size_t> piece(0, std::size(pieces) - 1);
   std::uniform_int_distribution<int> length(0, 40);

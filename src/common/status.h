@@ -55,7 +55,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     DG_CHECK(!status_.ok());
   }
@@ -86,9 +86,9 @@ class [[nodiscard]] Result {
 }  // namespace dg
 
 // Returns early from the calling function when `expr` (a Status) is not OK.
-#define DG_RETURN_IF_ERROR(expr)         \
-  do {                                   \
-    ::dg::Status dg_status_ = (expr);    \
+#define DG_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::dg::Status dg_status_ = (expr);        \
     if (!dg_status_.ok()) return dg_status_; \
   } while (false)
 

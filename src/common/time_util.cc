@@ -100,8 +100,7 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view text) {
   } else if (tz == '+' || tz == '-') {
     ++pos;
     int oh = 0, om = 0;
-    if (!Digits(text, &pos, 2, &oh) || !Expect(text, &pos, ':') || !Digits(text, &pos, 2, &om) ||
-        oh > 23 || om > 59) {
+    if (!Digits(text, &pos, 2, &oh) || !Expect(text, &pos, ':') || !Digits(text, &pos, 2, &om) || oh > 23 || om > 59) {
       return std::nullopt;
     }
     const int64_t offset = oh * kMsPerHour + om * kMsPerMinute;

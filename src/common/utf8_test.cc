@@ -14,10 +14,10 @@ TEST(Utf8Test, SequenceLengths) {
 
 TEST(Utf8Test, RejectsMalformedSequences) {
   EXPECT_EQ(Utf8SequenceLength("\xFF"), 0u);
-  EXPECT_EQ(Utf8SequenceLength("\xC0\x80"), 0u);      // overlong NUL
-  EXPECT_EQ(Utf8SequenceLength("\xED\xA0\x80"), 0u);  // surrogate
+  EXPECT_EQ(Utf8SequenceLength("\xC0\x80"), 0u);          // overlong NUL
+  EXPECT_EQ(Utf8SequenceLength("\xED\xA0\x80"), 0u);      // surrogate
   EXPECT_EQ(Utf8SequenceLength("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
-  EXPECT_EQ(Utf8SequenceLength("\xE4\xBD"), 0u);      // truncated
+  EXPECT_EQ(Utf8SequenceLength("\xE4\xBD"), 0u);          // truncated
 }
 
 TEST(Utf8Test, PrefixDoesNotCutASequence) {

@@ -1,10 +1,9 @@
 #include "eval/evaluate.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <fmt/format.h>
 
 #include <deque>
-
-#include <fmt/format.h>
 
 #include "common/json_writer.h"
 #include "ingest/source.h"
@@ -43,9 +42,15 @@ void WriteMetrics(const Metrics& m, JsonWriter* w) {
     w->Key("accounts").Int(c.accounts).Key("actioned").Int(c.actioned).Key("recall").Double(c.recall());
     w->Key("exchanges").Int(c.exchanges).Key("leaked").Int(c.leaked).Key("leakage").Double(c.leakage());
     w->Key("first_exchange");
-    if (c.first_exchange_ms == kNoTime) w->Null(); else w->String(FormatRfc3339Ms(c.first_exchange_ms));
+    if (c.first_exchange_ms == kNoTime)
+      w->Null();
+    else
+      w->String(FormatRfc3339Ms(c.first_exchange_ms));
     w->Key("first_action");
-    if (c.first_action_ms == kNoTime) w->Null(); else w->String(FormatRfc3339Ms(c.first_action_ms));
+    if (c.first_action_ms == kNoTime)
+      w->Null();
+    else
+      w->String(FormatRfc3339Ms(c.first_action_ms));
     w->Key("time_to_detection_s");
     if (c.first_action_ms == kNoTime || c.first_exchange_ms == kNoTime) {
       w->Null();
@@ -150,17 +155,17 @@ std::string EvalReportText(const EvalReport& r) {
   std::string out;
   const auto line = [&](const char* name, const Metrics& m) {
     out += fmt::format("{:<28} recall {:.3f} ({}/{})  benign FPR {:.3f}% ({}/{})  leakage {:.1f}%\n", name, m.recall(),
-                       m.attack_actioned, m.attack_accounts, m.benign_fpr() * 100, m.benign_actioned,
-                       m.benign_accounts, m.leakage() * 100);
+                       m.attack_actioned, m.attack_accounts, m.benign_fpr() * 100, m.benign_actioned, m.benign_accounts,
+                       m.leakage() * 100);
   };
   line("distillguard", r.detector);
   line(fmt::format("baseline quota {}/24h", r.quota_per_day).c_str(), r.baseline);
   for (const auto& [name, c] : r.detector.campaigns) {
     const auto& b = r.baseline.campaigns.at(name);
-    out += fmt::format("campaign {}: {} accounts, {} exchanges; distillguard recall {:.3f}, leakage {:.1f}%, "
-                       "time to detection {}; baseline recall {:.3f}, leakage {:.1f}%, time to detection {}\n",
-                       name, c.accounts, c.exchanges, c.recall(), c.leakage() * 100, Ttd(c), b.recall(),
-                       b.leakage() * 100, Ttd(b));
+    out += fmt::format(
+        "campaign {}: {} accounts, {} exchanges; distillguard recall {:.3f}, leakage {:.1f}%, "
+        "time to detection {}; baseline recall {:.3f}, leakage {:.1f}%, time to detection {}\n",
+        name, c.accounts, c.exchanges, c.recall(), c.leakage() * 100, Ttd(c), b.recall(), b.leakage() * 100, Ttd(b));
   }
   for (const auto& [kind, k] : r.detector.benign_by_kind) {
     const auto& b = r.baseline.benign_by_kind.at(kind);

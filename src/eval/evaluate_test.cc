@@ -20,29 +20,35 @@ class EvaluateTest : public ::testing::Test {
       events << R"({"ts":)" << static_cast<int64_t>(hours * kMsPerHour) << R"(,"request_id":"r)" << n++
              << R"(","account_id":")" << account << "\"}\n";
     };
-    event("x1", 0);    // campaign c starts here
+    event("x1", 0);  // campaign c starts here
     event("b1", 0);
     event("x2", 0.5);
     event("x1", 1);
     event("b1", 1);
-    event("x1", 2);    // detector blocks x1 here; the quota (2/24h) refuses it too
-    event("b1", 2);    // quota refuses b1 (benign) from here on
+    event("x1", 2);  // detector blocks x1 here; the quota (2/24h) refuses it too
+    event("b1", 2);  // quota refuses b1 (benign) from here on
     event("x1", 3);
     event("b1", 3);
     event("b1", 4);
     event("b2", 10);
     event("x2", 25);
     std::ofstream labels(dir_ + "/labels.jsonl");
-    labels << R"({"account_id":"x1","label":"attack","campaign":"c","kind":"campaign"})" << "\n"
-           << R"({"account_id":"x2","label":"attack","campaign":"c","kind":"campaign"})" << "\n"
-           << R"({"account_id":"b1","label":"benign","campaign":null,"kind":"chat"})" << "\n"
-           << R"({"account_id":"b2","label":"benign","campaign":null,"kind":"batch"})" << "\n";
+    labels << R"({"account_id":"x1","label":"attack","campaign":"c","kind":"campaign"})"
+           << "\n"
+           << R"({"account_id":"x2","label":"attack","campaign":"c","kind":"campaign"})"
+           << "\n"
+           << R"({"account_id":"b1","label":"benign","campaign":null,"kind":"chat"})"
+           << "\n"
+           << R"({"account_id":"b2","label":"benign","campaign":null,"kind":"batch"})"
+           << "\n";
     std::ofstream accounts(dir_ + "/accounts.jsonl");
     accounts << R"({"account_id":"x1","action":"block","score":0.99,"campaign":null,"exchanges":4,)"
-             << R"("first_action_ts":"1970-01-01T02:00:00.000Z","exchanges_before_action":2,"reasons":[]})" << "\n";
+             << R"("first_action_ts":"1970-01-01T02:00:00.000Z","exchanges_before_action":2,"reasons":[]})"
+             << "\n";
     for (const auto& [id, n_ex] : {std::pair{"x2", 2}, {"b1", 5}, {"b2", 1}}) {
-      accounts << R"({"account_id":")" << id << R"(","action":"allow","score":0.1,"campaign":null,"exchanges":)"
-               << n_ex << R"(,"first_action_ts":null,"exchanges_before_action":null,"reasons":[]})" << "\n";
+      accounts << R"({"account_id":")" << id << R"(","action":"allow","score":0.1,"campaign":null,"exchanges":)" << n_ex
+               << R"(,"first_action_ts":null,"exchanges_before_action":null,"reasons":[]})"
+               << "\n";
     }
   }
   std::string dir_;
@@ -64,8 +70,8 @@ TEST_F(EvaluateTest, AgreesWithTheHandComputedCase) {
   EXPECT_EQ(d.campaigns.at("c").first_exchange_ms, 0);
   EXPECT_EQ(d.campaigns.at("c").first_action_ms, 2 * kMsPerHour);  // time to detection 2 h
   const Metrics& b = report->baseline;
-  EXPECT_DOUBLE_EQ(b.recall(), 0.5);       // x1 refused at 2 h; x2 never over quota
-  EXPECT_DOUBLE_EQ(b.benign_fpr(), 0.5);   // b1 refused at 2 h
+  EXPECT_DOUBLE_EQ(b.recall(), 0.5);      // x1 refused at 2 h; x2 never over quota
+  EXPECT_DOUBLE_EQ(b.benign_fpr(), 0.5);  // b1 refused at 2 h
   EXPECT_DOUBLE_EQ(b.leakage(), 4.0 / 6.0);
   EXPECT_EQ(b.benign_by_kind.at("chat").actioned, 1);
   EXPECT_EQ(b.campaigns.at("c").first_action_ms, 2 * kMsPerHour);

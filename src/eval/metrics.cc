@@ -1,11 +1,10 @@
 #include "eval/metrics.h"
 
+#include <absl/container/flat_hash_map.h>
 #include <simdjson.h>
 
 #include <fstream>
 #include <sstream>
-
-#include <absl/container/flat_hash_map.h>
 
 namespace dg {
 namespace {

@@ -39,8 +39,8 @@ struct CampaignFigures {
   int64_t accounts = 0;
   int64_t actioned = 0;
   int64_t exchanges = 0;
-  int64_t leaked = 0;                      // exchanges served before action
-  int64_t first_exchange_ms = kNoTime;     // needs the stream; kNoTime when unknown
+  int64_t leaked = 0;                   // exchanges served before action
+  int64_t first_exchange_ms = kNoTime;  // needs the stream; kNoTime when unknown
   int64_t first_action_ms = kNoTime;
   double recall() const { return accounts > 0 ? static_cast<double>(actioned) / static_cast<double>(accounts) : 0; }
   double leakage() const { return exchanges > 0 ? static_cast<double>(leaked) / static_cast<double>(exchanges) : 0; }

@@ -23,7 +23,7 @@ TEST(MetricsTest, FollowsSchemaSection4) {
       {"b1", false, "", "chat"},         {"b2", false, "", "chat"},         {"b3", false, "", "enterprise-batch"},
   };
   const std::vector<AccountRow> rows = {
-      Row("x1", Action::kBlock, 100, 10), Row("x2", Action::kThrottle, 50, 5), Row("x3", Action::kMonitor, 40, -1),
+      Row("x1", Action::kBlock, 100, 10), Row("x2", Action::kThrottle, 50, 5),  Row("x3", Action::kMonitor, 40, -1),
       Row("b1", Action::kAllow, 10, -1),  Row("b2", Action::kChallenge, 10, 3), Row("b3", Action::kMonitor, 900, -1),
       Row("zz", Action::kAllow, 1, -1),
   };
@@ -40,14 +40,17 @@ TEST(MetricsTest, FollowsSchemaSection4) {
 
 TEST(MetricsTest, LoadsLabelsAndRejectsBadLines) {
   const std::string path = ::testing::TempDir() + "/labels.jsonl";
-  std::ofstream(path) << R"({"account_id":"a17","label":"attack","campaign":"c","kind":"campaign"})" << "\n"
-                      << R"({"account_id":"a18","label":"benign","campaign":null,"kind":"chat"})" << "\n";
+  std::ofstream(path) << R"({"account_id":"a17","label":"attack","campaign":"c","kind":"campaign"})"
+                      << "\n"
+                      << R"({"account_id":"a18","label":"benign","campaign":null,"kind":"chat"})"
+                      << "\n";
   auto labels = LoadLabels(path);
   ASSERT_TRUE(labels.ok()) << labels.status().message();
   ASSERT_EQ(labels->size(), 2u);
   EXPECT_TRUE((*labels)[0].attack);
   EXPECT_EQ((*labels)[1].kind, "chat");
-  std::ofstream(path) << R"({"account_id":"a17","label":"evil"})" << "\n";
+  std::ofstream(path) << R"({"account_id":"a17","label":"evil"})"
+                      << "\n";
   EXPECT_FALSE(LoadLabels(path).ok());
 }
 

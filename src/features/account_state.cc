@@ -1,9 +1,8 @@
 #include "features/account_state.h"
 
-#include <algorithm>
-
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -263,10 +262,12 @@ namespace {
 
 // The share fields a pooled summary averages over exchanges.
 constexpr double AccountSummary::*kPooledShares[] = {
-    &AccountSummary::single_turn_share,      &AccountSummary::multi_turn_share,   &AccountSummary::tools_offered_share,
-    &AccountSummary::tool_result_share,      &AccountSummary::large_max_tokens_share, &AccountSummary::thinking_share,
-    &AccountSummary::logprobs_share,         &AccountSummary::multi_n_share,      &AccountSummary::coercion_share,
-    &AccountSummary::rubric_share,           &AccountSummary::anonymised_share,   &AccountSummary::country_mismatch_share,
+    &AccountSummary::single_turn_share,      &AccountSummary::multi_turn_share,
+    &AccountSummary::tools_offered_share,    &AccountSummary::tool_result_share,
+    &AccountSummary::large_max_tokens_share, &AccountSummary::thinking_share,
+    &AccountSummary::logprobs_share,         &AccountSummary::multi_n_share,
+    &AccountSummary::coercion_share,         &AccountSummary::rubric_share,
+    &AccountSummary::anonymised_share,       &AccountSummary::country_mismatch_share,
     &AccountSummary::mean_max_tokens,
 };
 
@@ -281,7 +282,9 @@ AccountSummary PoolSummaries(const std::vector<AccountSummary>& members) {
   int64_t unverified = 0;
   int64_t with_org = 0;
   std::vector<int64_t> ages;
-  const auto pool = [&](double AccountSummary::*field, const AccountSummary& m, double w) { pooled.*field += m.*field * w; };
+  const auto pool = [&](double AccountSummary::*field, const AccountSummary& m, double w) {
+    pooled.*field += m.*field * w;
+  };
   for (const AccountSummary& m : members) {
     const auto w = static_cast<double>(m.exchanges);
     total += w;

@@ -38,13 +38,13 @@ struct AccountSummary {
   int64_t exchanges = 0;
   int64_t first_ts_ms = kNoTime;
   int64_t last_ts_ms = kNoTime;
-  uint64_t last_hour = 0;      // exchanges in the last 60 minutes
-  uint64_t last_day = 0;       // exchanges in the last 24 hours
-  uint64_t last_week = 0;      // exchanges in the last 7 days
-  uint32_t peak_hour = 0;      // most exchanges in one clock hour (of the last 24)
-  int active_hours_24h = 0;    // distinct clock hours with traffic in the last 24 h
-  double hour_entropy = 0;     // normalised entropy of the hour-of-day histogram (1 = flat, 24/7)
-  double gap_cv = -1;          // coefficient of variation of inter-arrival gaps (-1: too few)
+  uint64_t last_hour = 0;    // exchanges in the last 60 minutes
+  uint64_t last_day = 0;     // exchanges in the last 24 hours
+  uint64_t last_week = 0;    // exchanges in the last 7 days
+  uint32_t peak_hour = 0;    // most exchanges in one clock hour (of the last 24)
+  int active_hours_24h = 0;  // distinct clock hours with traffic in the last 24 h
+  double hour_entropy = 0;   // normalised entropy of the hour-of-day histogram (1 = flat, 24/7)
+  double gap_cv = -1;        // coefficient of variation of inter-arrival gaps (-1: too few)
   int64_t gaps = 0;
   double single_turn_share = 0;
   double multi_turn_share = 0;
@@ -81,7 +81,7 @@ struct AccountSummary {
   uint64_t distinct_user_agents = 0;
   uint64_t distinct_client_fps = 0;
   std::array<double, kIpTypeCount> ip_type_share{};
-  double anonymised_share = 0;  // hosting, vpn, tor or proxy
+  double anonymised_share = 0;        // hosting, vpn, tor or proxy
   double country_mismatch_share = 0;  // ip country differs from billing country
 };
 

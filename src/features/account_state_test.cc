@@ -1,11 +1,12 @@
 #include "features/account_state.h"
 
-#include <gtest/gtest.h>
-#include <vector>
-#include <string>
-#include <random>
-#include <cstring>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
 
 namespace dg {
 namespace {
@@ -135,10 +136,18 @@ TEST(IpPrefixTest, ParseIpAgreesWithInetPton) {
     if (inet_pton(AF_INET6, text.c_str(), bytes) == 1) return AF_INET6;
     return 0;
   };
-  std::vector<std::string> cases = {"0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.", ".1.2.3.4",
-                                    "1..2.3", "01.2.3.4", "1.2.3.04", "1.2.3.0", "1.2.3.4 ", " 1.2.3.4",
-                                    "1.2.3.4\n", std::string("1.2.3.4\0x", 9), "::1", "::ffff:1.2.3.4", "1.2.3.4.5",
-                                    "1234.1.1.1", "1.2.3.-4", "+1.2.3.4", "1.2.3.255", "1.2.3.2555", ""};
+  std::vector<std::string> cases = {"0.0.0.0",   "255.255.255.255",
+                                    "256.1.1.1", "1.2.3",
+                                    "1.2.3.4.",  ".1.2.3.4",
+                                    "1..2.3",    "01.2.3.4",
+                                    "1.2.3.04",  "1.2.3.0",
+                                    "1.2.3.4 ",  " 1.2.3.4",
+                                    "1.2.3.4\n", std::string("1.2.3.4\0x", 9),
+                                    "::1",       "::ffff:1.2.3.4",
+                                    "1.2.3.4.5", "1234.1.1.1",
+                                    "1.2.3.-4",  "+1.2.3.4",
+                                    "1.2.3.255", "1.2.3.2555",
+                                    ""};
   std::mt19937 rng(424242);  // fixed seed
   const std::string alphabet = "0123456789....::abcf x";
   std::uniform_int_distribution<size_t> length(0, 18);

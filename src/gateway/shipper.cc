@@ -1,9 +1,8 @@
 #include "gateway/shipper.h"
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <simdjson.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,9 +33,7 @@ void Pause(int64_t ms, const std::atomic<bool>& stop) {
   }
 }
 
-bool Retryable(const PostResult& r) {
-  return r.status == 0 || r.status >= 500 || r.status == 429 || r.status == 408;
-}
+bool Retryable(const PostResult& r) { return r.status == 0 || r.status >= 500 || r.status == 429 || r.status == 408; }
 
 // Posts `body` until the service takes it (or stop). OK once accepted.
 Status PostBatch(const std::string& body, int64_t lines, const ShipOptions& o, const PostFn& post,
@@ -157,7 +154,8 @@ Status Ship(const ShipOptions& o, const PostFn& post, const std::atomic<bool>& s
   LogFollower follower(o.log_path, o.from_start || saved.has_value());
   if (saved) {
     stats->resumed = follower.ResumeAt(*saved);
-    if (!stats->resumed && note) note("the log was rotated or truncated since the saved position: reading it from its start");
+    if (!stats->resumed && note)
+      note("the log was rotated or truncated since the saved position: reading it from its start");
   }
   std::vector<std::string> lines;
   std::string body;
@@ -190,7 +188,8 @@ Status Ship(const ShipOptions& o, const PostFn& post, const std::atomic<bool>& s
     }
     const bool full = static_cast<size_t>(body_lines) >= o.batch_lines || body.size() >= o.batch_bytes;
     const bool idle = *got == 0;
-    const bool waited = body_lines > 0 && Clock::now() - first_line_at >= std::chrono::milliseconds(o.flush_interval_ms);
+    const bool waited =
+        body_lines > 0 && Clock::now() - first_line_at >= std::chrono::milliseconds(o.flush_interval_ms);
     if (full || (idle && (o.once || waited || stop.load())) || (waited && !idle)) DG_RETURN_IF_ERROR(flush(true));
     if (idle && (o.once || stop.load())) return flush(true);
     if (idle) Pause(o.poll_interval_ms, stop);

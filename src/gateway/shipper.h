@@ -28,14 +28,14 @@ namespace dg {
 
 struct ShipOptions {
   std::string log_path;
-  bool from_start = false;           // read the log from its beginning, not its end
-  bool once = false;                 // stop at the end of the log instead of following it
-  size_t batch_lines = 500;          // most lines in one post
+  bool from_start = false;               // read the log from its beginning, not its end
+  bool once = false;                     // stop at the end of the log instead of following it
+  size_t batch_lines = 500;              // most lines in one post
   size_t batch_bytes = size_t{4} << 20;  // most bytes in one post (keep below service.max_body_bytes)
-  int64_t flush_interval_ms = 200;   // a partial batch waits at most this long for more lines
-  int64_t poll_interval_ms = 100;    // how often the log is looked at when idle
-  int64_t retry_initial_ms = 200;    // first pause before re-posting a failed batch; doubles
-  int64_t retry_max_ms = 10000;      // up to this
+  int64_t flush_interval_ms = 200;       // a partial batch waits at most this long for more lines
+  int64_t poll_interval_ms = 100;        // how often the log is looked at when idle
+  int64_t retry_initial_ms = 200;        // first pause before re-posting a failed batch; doubles
+  int64_t retry_max_ms = 10000;          // up to this
   // Where the log was shipped up to, kept across restarts (empty: not
   // kept). Written after each accepted batch (atomically: a temporary file
   // renamed over it); on start a saved position of the same file wins over

@@ -72,8 +72,8 @@ TEST(ShipperTest, RejectedLinesAreCountedNotRetried) {
   int calls = 0;
   const PostFn post = [&](const std::string&) {
     ++calls;
-    return PostResult{200, R"({"accepted":2,"rejected":1,"errors":[{"line":2,"reason":"missing required field 'ts'"}]})",
-                      ""};
+    return PostResult{
+        200, R"({"accepted":2,"rejected":1,"errors":[{"line":2,"reason":"missing required field 'ts'"}]})", ""};
   };
   std::atomic<bool> stop{false};
   ShipStats stats;

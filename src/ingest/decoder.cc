@@ -229,8 +229,7 @@ Status DecodeTs(element v, int64_t* out) {
     const auto ms = ParseRfc3339Ms(s);
     if (!ms) return Status::InvalidArgument("field 'ts' is not an RFC 3339 time");
     *out = *ms;
-  } else if (v.type() == element_type::INT64 || v.type() == element_type::UINT64 ||
-             v.type() == element_type::DOUBLE) {
+  } else if (v.type() == element_type::INT64 || v.type() == element_type::UINT64 || v.type() == element_type::DOUBLE) {
     int64_t ms = 0;
     DG_RETURN_IF_ERROR(GetInt(v, "ts", &ms));
     *out = ms;
@@ -449,8 +448,7 @@ void ExpandHttpRequest(element body, const Given& given, Event* event, std::stri
   int_param("top_logprobs", &p.top_logprobs);
   bool_param("stream", &p.stream);
   // Anthropic: {"thinking": {"type": "enabled", "budget_tokens": N}} or {"type": "disabled"}.
-  if (p.thinking_budget == kAbsent && obj["thinking"].get(v) == simdjson::SUCCESS &&
-      v.type() == element_type::OBJECT) {
+  if (p.thinking_budget == kAbsent && obj["thinking"].get(v) == simdjson::SUCCESS && v.type() == element_type::OBJECT) {
     std::string_view type;
     element budget;
     int64_t n = 0;

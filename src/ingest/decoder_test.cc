@@ -35,7 +35,8 @@ TEST(DecoderTest, DecodesEveryFieldOfTheContract) {
     "logprobs":true,"top_logprobs":5,"thinking_budget":4096,"stream":true},"input_tokens":120,"output_tokens":900,
     "stop_reason":"end_turn","response":"hey there","some_future_field":{"nested":[1,2,{"x":null}]}})";
   std::string flat;
-  for (char c : line) if (c != '\n') flat.push_back(c);
+  for (char c : line)
+    if (c != '\n') flat.push_back(c);
   Event e;
   ASSERT_TRUE(DecodeLine(flat, &e).ok()) << Reason(flat);
   EXPECT_EQ(e.ts_ms, *ParseRfc3339Ms("2026-04-22T10:00:03.125Z"));
@@ -93,25 +94,31 @@ TEST(DecoderTest, PromptFallsBackToTheLastUserMessage) {
   Event e;
   ASSERT_TRUE(DecodeLine(R"({"ts":1,"request_id":"r","account_id":"a","messages":[{"role":"user","content":"first"},
     {"role":"assistant","content":"x"},{"role":"user","content":[{"type":"text","text":"second "},{"type":"text","text":"part"}]}]})",
-                         &e).ok());
+                         &e)
+                  .ok());
   EXPECT_EQ(e.prompt, "second part");
 }
 
 TEST(DecoderTest, OpenAiStyleToolObjectsBecomeNames) {
   Event e;
-  ASSERT_TRUE(DecodeLine(R"({"ts":1,"request_id":"r","account_id":"a","tools":[{"type":"function","function":{"name":"get_weather"}},{"name":"bash"}]})", &e).ok());
+  ASSERT_TRUE(
+      DecodeLine(
+          R"({"ts":1,"request_id":"r","account_id":"a","tools":[{"type":"function","function":{"name":"get_weather"}},{"name":"bash"}]})",
+          &e)
+          .ok());
   EXPECT_EQ(e.tools, (std::vector<std::string>{"get_weather", "bash"}));
 }
 
 TEST(DecoderTest, NullOptionalFieldsAreAbsent) {
   Event e;
-  ASSERT_TRUE(DecodeLine(R"({"ts":1,"request_id":"r","account_id":"a","asn":null,"org_id":null,"params":null})", &e).ok());
+  ASSERT_TRUE(
+      DecodeLine(R"({"ts":1,"request_id":"r","account_id":"a","asn":null,"org_id":null,"params":null})", &e).ok());
   EXPECT_EQ(e.asn, kAbsent);
 }
 
 TEST(DecoderTest, RejectsWithAReasonAPersonCanActOn) {
-  EXPECT_EQ(Reason(R"({"ts": "2026-04-22T10:00:00.500Z", "request_id": "rX", )"), "invalid JSON: " +
-            std::string(simdjson::error_message(simdjson::TAPE_ERROR)));
+  EXPECT_EQ(Reason(R"({"ts": "2026-04-22T10:00:00.500Z", "request_id": "rX", )"),
+            "invalid JSON: " + std::string(simdjson::error_message(simdjson::TAPE_ERROR)));
   EXPECT_EQ(Reason(R"({"ts":"2026-04-22T10:00:01Z","request_id":"r9","prompt":"no account"})"),
             "missing required field 'account_id'");
   EXPECT_EQ(Reason(R"({"request_id":"r9","account_id":"a"})"), "missing required field 'ts'");
@@ -127,17 +134,21 @@ TEST(DecoderTest, RejectsWithAReasonAPersonCanActOn) {
   EXPECT_EQ(Reason(R"({"ts":-5,"request_id":"r","account_id":"a"})"), "field 'ts' is out of range");
   EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a","asn":18446744073709551615})"),
             "field 'asn' is out of range");
-  EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a","turn":1.5})"), "field 'turn' has wrong type (want integer)");
+  EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a","turn":1.5})"),
+            "field 'turn' has wrong type (want integer)");
   EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a","params":{"logprobs":"yes"}})"),
             "field 'params.logprobs' has wrong type (want boolean)");
   EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a","account":{"created":"soon"}})"),
             "field 'account.created' is not an RFC 3339 time");
-  EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a","tools":[1]})"), "field 'tools[]' has wrong type (want string)");
-  EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a","messages":{}})"), "field 'messages' has wrong type (want array)");
+  EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a","tools":[1]})"),
+            "field 'tools[]' has wrong type (want string)");
+  EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a","messages":{}})"),
+            "field 'messages' has wrong type (want array)");
   EXPECT_EQ(Reason(R"([1,2,3])"), "not a JSON object");
-  EXPECT_EQ(Reason("{\"ts\":1,\"request_id\":\"r\",\"account_id\":\"a\",\"prompt\":\"bad \xff\xfe utf8\"}"), "invalid UTF-8");
-  EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a"} trailing)"), "invalid JSON: " +
-            std::string(simdjson::error_message(simdjson::TAPE_ERROR)));
+  EXPECT_EQ(Reason("{\"ts\":1,\"request_id\":\"r\",\"account_id\":\"a\",\"prompt\":\"bad \xff\xfe utf8\"}"),
+            "invalid UTF-8");
+  EXPECT_EQ(Reason(R"({"ts":1,"request_id":"r","account_id":"a"} trailing)"),
+            "invalid JSON: " + std::string(simdjson::error_message(simdjson::TAPE_ERROR)));
 }
 
 TEST(DecoderTest, IntegralDoublesAreAcceptedAsIntegers) {
@@ -221,8 +232,9 @@ TEST(DecoderTest, HttpRequestAnthropicBodyAsAnObject) {
 }
 
 TEST(DecoderTest, HttpRequestNeverOverridesTheLinesOwnFields) {
-  const std::string body = R"({"model":"body-model","system":"body-system","messages":[{"role":"user","content":"body"}],)"
-                           R"("max_tokens":10,"temperature":0.9})";
+  const std::string body =
+      R"({"model":"body-model","system":"body-system","messages":[{"role":"user","content":"body"}],)"
+      R"("max_tokens":10,"temperature":0.9})";
   Event e;
   const std::string line =
       WithBody(Quote(body), R"(,"model":"line-model","prompt":"line prompt","params":{"max_tokens":99})");

@@ -9,10 +9,9 @@
 namespace dg {
 namespace {
 
-constexpr std::array<std::string_view, kIpTypeCount> kIpTypeNames = {
-    "unknown", "residential", "mobile", "business", "hosting", "vpn", "tor", "proxy"};
+constexpr std::array<std::string_view, kIpTypeCount> kIpTypeNames = {"unknown", "residential", "mobile", "business",
+                                                                     "hosting", "vpn",         "tor",    "proxy"};
 constexpr std::array<std::string_view, 6> kTierNames = {"unknown", "free", "pro", "team", "enterprise", "api"};
-
 
 // Reset keeps the strings' buffers for the next line, up to this size: a
 // pool of events (the reorder window holds ~650 at the demo's peak) would

@@ -253,12 +253,10 @@ class LineReader::Source {
   bool zstd_in_frame_ = false;
 };
 
-Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path,
-                                                     const LineReaderOptions& options) {
+Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path, const LineReaderOptions& options) {
   if (options.max_line_bytes == 0 || options.max_line_bytes > kMaxLineBytesCeiling) {
-    return Status::InvalidArgument("max_line_bytes must be between 1 and " +
-                                   std::to_string(kMaxLineBytesCeiling) + ", got " +
-                                   std::to_string(options.max_line_bytes));
+    return Status::InvalidArgument("max_line_bytes must be between 1 and " + std::to_string(kMaxLineBytesCeiling) +
+                                   ", got " + std::to_string(options.max_line_bytes));
   }
   if (path == "-") {
     // Size unknown even when stdin is a file: reading may start mid-file.
@@ -364,10 +362,8 @@ Line LineReader::MakeLine(const char* start, size_t raw_length, bool terminated)
                 .number = line_number_,
                 .length = length};
   }
-  return Line{.kind = LineKind::kLine,
-              .text = std::string_view(start, length),
-              .number = line_number_,
-              .length = length};
+  return Line{
+      .kind = LineKind::kLine, .text = std::string_view(start, length), .number = line_number_, .length = length};
 }
 
 Line LineReader::MakeTooLong(uint64_t length) {

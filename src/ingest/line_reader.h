@@ -105,8 +105,7 @@ class LineReader {
   // that zlib and zstd stay out of this header).
   class Source;
 
-  LineReader(std::string name, const LineReaderOptions& options, std::unique_ptr<Source> source,
-             uint64_t total_bytes);
+  LineReader(std::string name, const LineReaderOptions& options, std::unique_ptr<Source> source, uint64_t total_bytes);
 
   // Moves the unreturned data to the buffer start when the free tail is
   // shorter than a read chunk, and grows the buffer (up to its bound) when

@@ -60,14 +60,13 @@ const char* KindName(LineKind kind) {
 
 std::string Describe(const Record& r) {
   constexpr size_t kShownBytes = 40;
-  return std::string(KindName(r.kind)) + " #" + std::to_string(r.number) + " length " +
-         std::to_string(r.length) + " text[" + std::to_string(r.text.size()) + "] \"" +
-         r.text.substr(0, kShownBytes) + (r.text.size() > kShownBytes ? "...\"" : "\"");
+  return std::string(KindName(r.kind)) + " #" + std::to_string(r.number) + " length " + std::to_string(r.length) +
+         " text[" + std::to_string(r.text.size()) + "] \"" + r.text.substr(0, kShownBytes) +
+         (r.text.size() > kShownBytes ? "...\"" : "\"");
 }
 
 // Compares record lists without printing megabytes of text on failure.
-::testing::AssertionResult SameRecords(const std::vector<Record>& actual,
-                                       const std::vector<Record>& expected) {
+::testing::AssertionResult SameRecords(const std::vector<Record>& actual, const std::vector<Record>& expected) {
   for (size_t i = 0; i < std::min(actual.size(), expected.size()); ++i) {
     if (!(actual[i] == expected[i])) {
       return ::testing::AssertionFailure()
@@ -128,8 +127,8 @@ std::vector<Record> ExpectedLines(std::string_view data, size_t max_line_bytes =
     r.number = ++number;
     r.length = length;
     r.kind = length > max_line_bytes ? LineKind::kTooLong : LineKind::kLine;
-    r.text = std::string(
-        data.substr(pos, r.kind == LineKind::kTooLong ? std::min(length, kQuarantineRawBytes) : length));
+    r.text =
+        std::string(data.substr(pos, r.kind == LineKind::kTooLong ? std::min(length, kQuarantineRawBytes) : length));
     out.push_back(std::move(r));
     pos = terminated ? newline + 1 : data.size();
   }
@@ -254,8 +253,7 @@ class LineReaderTest : public ::testing::Test {
 
   // Feeds `bytes` through a FIFO in small, irregular writes so that the
   // reader sees short reads and lines cut at many different places.
-  ReadResult ReadThroughFifo(const std::string& name, const std::string& bytes, size_t max_line_bytes,
-                             uint64_t seed) {
+  ReadResult ReadThroughFifo(const std::string& name, const std::string& bytes, size_t max_line_bytes, uint64_t seed) {
     const std::string path = Path(name);
     EXPECT_EQ(mkfifo(path.c_str(), 0600), 0);
     // A reader that stops early must fail the test, not kill it.
@@ -326,10 +324,8 @@ TEST_F(LineReaderTest, PlainGzipAndZstdGiveTheSameLines) {
 
 TEST_F(LineReaderTest, DetectsCompressionFromMagicBytesNotFileName) {
   const std::string content = "{\"a\":1}\n{\"b\":2}\n";
-  EXPECT_TRUE(
-      SameRecords(ReadAll(WriteFile("looks_plain.txt", GzipBytes(content))).records, ExpectedLines(content)));
-  EXPECT_TRUE(
-      SameRecords(ReadAll(WriteFile("looks_zstd.log", ZstdBytes(content))).records, ExpectedLines(content)));
+  EXPECT_TRUE(SameRecords(ReadAll(WriteFile("looks_plain.txt", GzipBytes(content))).records, ExpectedLines(content)));
+  EXPECT_TRUE(SameRecords(ReadAll(WriteFile("looks_zstd.log", ZstdBytes(content))).records, ExpectedLines(content)));
   EXPECT_TRUE(SameRecords(ReadAll(WriteFile("looks_gzip.gz", content)).records, ExpectedLines(content)));
 }
 
@@ -358,8 +354,8 @@ TEST_F(LineReaderTest, ReadsConcatenatedGzipMembersAsOneStream) {
 TEST_F(LineReaderTest, ReadsMultipleZstdFramesAndSkipsSkippableFrames) {
   const std::string a = MakeContent(4, 200000) + "partial-";
   const std::string b = "rest of line\n" + MakeContent(5, 300000);
-  const std::string path = WriteFile("multi.zst", ZstdSkippableFrame("metadata") + ZstdBytes(a) +
-                                                      ZstdBytes("") + ZstdSkippableFrame("") + ZstdBytes(b));
+  const std::string path = WriteFile("multi.zst", ZstdSkippableFrame("metadata") + ZstdBytes(a) + ZstdBytes("") +
+                                                      ZstdSkippableFrame("") + ZstdBytes(b));
   const ReadResult result = ReadAll(path);
   ExpectCleanEnd(result);
   EXPECT_TRUE(SameRecords(result.records, ExpectedLines(a + b)));
@@ -387,8 +383,8 @@ TEST_F(LineReaderTest, ReturnsLastLineWithoutNewline) {
 }
 
 TEST_F(LineReaderTest, EmptyInputsEndAtOnce) {
-  for (const std::string& path : {WriteFile("empty", ""), WriteFile("empty.gz", GzipBytes("")),
-                                  WriteFile("empty.zst", ZstdBytes(""))}) {
+  for (const std::string& path :
+       {WriteFile("empty", ""), WriteFile("empty.gz", GzipBytes("")), WriteFile("empty.zst", ZstdBytes(""))}) {
     SCOPED_TRACE(path);
     Result<std::unique_ptr<LineReader>> reader = LineReader::Open(path, {});
     ASSERT_TRUE(reader.ok());
@@ -453,15 +449,12 @@ TEST_F(LineReaderTest, HugeLineIsSkippedAndTheNextLineIsIntact) {
   const std::string huge = Pattern(kHugeBytes, 5);
   const std::string content = "before\n" + huge + "\r\nafter\n" + huge + "\nx";
   const std::vector<Record> expected = {
-      {LineKind::kLine, "before", 1, 6},
-      {LineKind::kTooLong, huge.substr(0, kQuarantineRawBytes), 2, kHugeBytes},
-      {LineKind::kLine, "after", 3, 5},
-      {LineKind::kTooLong, huge.substr(0, kQuarantineRawBytes), 4, kHugeBytes},
+      {LineKind::kLine, "before", 1, 6}, {LineKind::kTooLong, huge.substr(0, kQuarantineRawBytes), 2, kHugeBytes},
+      {LineKind::kLine, "after", 3, 5},  {LineKind::kTooLong, huge.substr(0, kQuarantineRawBytes), 4, kHugeBytes},
       {LineKind::kLine, "x", 5, 1},
   };
-  for (const std::string& path :
-       {WriteFile("huge", content), WriteFile("huge.gz", GzipBytes(content, Z_BEST_SPEED)),
-        WriteFile("huge.zst", ZstdBytes(content))}) {
+  for (const std::string& path : {WriteFile("huge", content), WriteFile("huge.gz", GzipBytes(content, Z_BEST_SPEED)),
+                                  WriteFile("huge.zst", ZstdBytes(content))}) {
     SCOPED_TRACE(path);
     const ReadResult result = ReadAll(path, kLimit);
     ExpectCleanEnd(result);
@@ -475,13 +468,13 @@ TEST_F(LineReaderTest, HugeLineIsSkippedAndTheNextLineIsIntact) {
 
 TEST_F(LineReaderTest, CarriageReturnAndNewlineInSeparateReads) {
   constexpr size_t kLimit = 10;
-  const ReadResult result = ReadPiecesThroughFifo(
-      "split_crlf",
-      {std::string(100, 'A') + "\r", "\nnext\n",   // too long; "\r\n" split while skipping
-       std::string(kLimit + 1, 'B') + "\r", "\n",  // one over; the '\r' is not part of the prefix
-       std::string(kLimit, 'C') + "\r", "\n",      // exactly at the limit once '\r' is stripped
-       std::string(50, 'D'), "\r", "\n", "end"},
-      kLimit);
+  const ReadResult result =
+      ReadPiecesThroughFifo("split_crlf",
+                            {std::string(100, 'A') + "\r", "\nnext\n",   // too long; "\r\n" split while skipping
+                             std::string(kLimit + 1, 'B') + "\r", "\n",  // one over; the '\r' is not part of the prefix
+                             std::string(kLimit, 'C') + "\r", "\n",      // exactly at the limit once '\r' is stripped
+                             std::string(50, 'D'), "\r", "\n", "end"},
+                            kLimit);
   ExpectCleanEnd(result);
   const std::vector<Record> expected = {
       {LineKind::kTooLong, std::string(100, 'A'), 1, 100},
@@ -582,8 +575,8 @@ TEST_F(LineReaderTest, ReadsStandardInputFromAPipe) {
 // the complete lines, then DataLoss naming the stream type and the file.
 // A cut inside the gzip trailer or the last zstd block may come after every
 // line: all of them are returned, and still the error.
-void ExpectTruncationIsDataLoss(const std::string& dir, const std::string& content,
-                                const std::string& compressed, const std::string& kind) {
+void ExpectTruncationIsDataLoss(const std::string& dir, const std::string& content, const std::string& compressed,
+                                const std::string& kind) {
   const std::vector<Record> expected = ExpectedLines(content);
   const std::vector<size_t> cuts = {
       5, 10, compressed.size() / 3, compressed.size() / 2, compressed.size() - 4, compressed.size() - 1};
@@ -602,8 +595,8 @@ void ExpectTruncationIsDataLoss(const std::string& dir, const std::string& conte
     EXPECT_NE(result.error.message().find("truncated " + kind + " stream in " + path), std::string::npos)
         << result.error.message();
     ASSERT_LE(result.records.size(), expected.size());
-    EXPECT_TRUE(SameRecords(result.records,
-                            std::vector<Record>(expected.begin(), expected.begin() + result.records.size())));
+    EXPECT_TRUE(
+        SameRecords(result.records, std::vector<Record>(expected.begin(), expected.begin() + result.records.size())));
     if (cut == compressed.size() / 2) {
       EXPECT_GT(result.records.size(), 0u);
     }
@@ -649,8 +642,7 @@ TEST_F(LineReaderTest, CorruptCompressedDataIsDataLoss) {
   std::string gz = GzipBytes(content);
   std::string zst = ZstdBytes(content);
   for (std::string* bytes : {&gz, &zst}) {
-    for (size_t i = bytes->size() / 2; i < bytes->size() / 2 + 64; ++i)
-      (*bytes)[i] = static_cast<char>(~(*bytes)[i]);
+    for (size_t i = bytes->size() / 2; i < bytes->size() / 2 + 64; ++i) (*bytes)[i] = static_cast<char>(~(*bytes)[i]);
   }
   for (const std::string& path : {WriteFile("corrupt.gz", gz), WriteFile("corrupt.zst", zst)}) {
     SCOPED_TRACE(path);
@@ -704,15 +696,13 @@ TEST_F(LineReaderTest, ReadErrorIsIoError) {
   EXPECT_EQ(first.kind, LineKind::kError);
   EXPECT_EQ(second.kind, LineKind::kError);
   EXPECT_EQ((*reader)->error().code(), StatusCode::kIoError);
-  EXPECT_NE((*reader)->error().message().find("read error on -"), std::string::npos)
-      << (*reader)->error().message();
+  EXPECT_NE((*reader)->error().message().find("read error on -"), std::string::npos) << (*reader)->error().message();
 }
 
 TEST_F(LineReaderTest, RejectsUnusableLineLimits) {
   const std::string path = WriteFile("x", "x\n");
   EXPECT_EQ(LineReader::Open(path, LineReaderOptions{0}).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(LineReader::Open(path, LineReaderOptions{~size_t{0}}).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LineReader::Open(path, LineReaderOptions{~size_t{0}}).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(LineReaderTest, PaddingAfterLinesEndingAtBufferAndFileEnds) {

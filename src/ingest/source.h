@@ -43,10 +43,10 @@ struct IngestOptions {
 
 // One rejected line, as written to quarantine.jsonl.
 struct QuarantineRecord {
-  uint64_t line = 0;     // 1-based line number in `input`
-  std::string input;     // the input's path as given ("-" for stdin)
-  std::string reason;    // why it was rejected
-  std::string raw;       // the first kQuarantineRawBytes bytes of the line
+  uint64_t line = 0;   // 1-based line number in `input`
+  std::string input;   // the input's path as given ("-" for stdin)
+  std::string reason;  // why it was rejected
+  std::string raw;     // the first kQuarantineRawBytes bytes of the line
 };
 
 // Receives rejected lines. Implemented by sinks (file) and the service (HTTP
@@ -58,23 +58,23 @@ class QuarantineSink {
 };
 
 struct IngestCounters {
-  uint64_t lines = 0;        // lines read, all inputs
-  uint64_t blank_lines = 0;  // empty or whitespace-only lines (not records)
-  uint64_t events = 0;       // events delivered by Next()
-  uint64_t quarantined = 0;  // lines rejected (incl. too long) plus input errors
-  uint64_t too_long = 0;     // lines over max_line_bytes (also in quarantined)
-  uint64_t duplicates = 0;   // repeated request_id, counted once
-  uint64_t late = 0;         // delivered out of order (later than the reorder window)
-  uint64_t input_errors = 0; // inputs that ended in a read or decompression error
-  uint64_t bytes = 0;        // bytes of lines read
+  uint64_t lines = 0;         // lines read, all inputs
+  uint64_t blank_lines = 0;   // empty or whitespace-only lines (not records)
+  uint64_t events = 0;        // events delivered by Next()
+  uint64_t quarantined = 0;   // lines rejected (incl. too long) plus input errors
+  uint64_t too_long = 0;      // lines over max_line_bytes (also in quarantined)
+  uint64_t duplicates = 0;    // repeated request_id, counted once
+  uint64_t late = 0;          // delivered out of order (later than the reorder window)
+  uint64_t input_errors = 0;  // inputs that ended in a read or decompression error
+  uint64_t bytes = 0;         // bytes of lines read
 };
 
 class EventSource {
  public:
   // Opens every input ("-" is standard input). Fails with the first input
   // that cannot be opened (NotFound / IoError), before anything is read.
-  static Result<std::unique_ptr<EventSource>> Open(const std::vector<std::string>& paths,
-                                                   const IngestOptions& options, QuarantineSink* quarantine);
+  static Result<std::unique_ptr<EventSource>> Open(const std::vector<std::string>& paths, const IngestOptions& options,
+                                                   QuarantineSink* quarantine);
 
   // The next event in event-time order, or nullptr at the end. The event is
   // the source's own and stays valid (and unchanged) until the next call to

@@ -92,7 +92,8 @@ TEST(SourceTest, QuarantinesBadLinesWithNumberInputReasonAndRaw) {
 TEST(SourceTest, OverlongLinesAreQuarantinedWithTheirPrefix) {
   IngestOptions options;
   options.max_line_bytes = 100;
-  const std::string big = R"({"ts":1000,"request_id":"big","account_id":"a","prompt":")" + std::string(10000, 'x') + "\"}\n";
+  const std::string big =
+      R"({"ts":1000,"request_id":"big","account_id":"a","prompt":")" + std::string(10000, 'x') + "\"}\n";
   const auto a = TempFile("long", big + Line(2000, "ok"));
   Collect q;
   auto source = EventSource::Open({a}, options, &q);

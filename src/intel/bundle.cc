@@ -46,7 +46,8 @@ bool QuotedLiteral(std::string_view pattern, std::string_view prefix, std::strin
 
 // Recognises the STIX patterns the export writes.
 bool ParseStixPattern(std::string_view pattern, IntelIndicator* ind) {
-  static constexpr std::string_view kUa = "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = ";
+  static constexpr std::string_view kUa =
+      "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = ";
   if (QuotedLiteral(pattern, "[ipv4-addr:value = ", &ind->value) ||
       QuotedLiteral(pattern, "[ipv6-addr:value = ", &ind->value)) {
     ind->kind = IntelKind::kIp;
@@ -175,7 +176,8 @@ Result<IntelBundle> ParseIntelBundle(std::string_view json, std::string source) 
     const std::string_view type = GetString(o, "type");
     const std::string_view id = GetString(o, "id");
     if (type.empty()) return Status::InvalidArgument(where + ": no type");
-    if (!IsStixId(id, type)) return Status::InvalidArgument(where + ": missing or malformed id for type " + std::string(type));
+    if (!IsStixId(id, type))
+      return Status::InvalidArgument(where + ": missing or malformed id for type " + std::string(type));
     if (type == "identity") identities.emplace_back(std::string(id), std::string(GetString(o, "name")));
     if (type != "indicator") continue;
     IntelIndicator ind;

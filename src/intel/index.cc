@@ -118,11 +118,21 @@ void IntelIndex::Hit(size_t entry, int64_t ts_ms, std::vector<IntelHit>* hits) c
   const BundleInfo& b = bundles_[e.bundle];
   std::string value;
   switch (e.indicator.kind) {
-    case IntelKind::kAsn: value = "AS" + e.indicator.value; break;
-    case IntelKind::kPaymentFp: value = "payment fingerprint (keyed hash)"; break;
-    case IntelKind::kEmailShape: value = "e-mail domain and shape (keyed hash)"; break;
-    case IntelKind::kTemplate: value = "prompt-template sketch"; break;
-    default: value = e.indicator.value; break;
+    case IntelKind::kAsn:
+      value = "AS" + e.indicator.value;
+      break;
+    case IntelKind::kPaymentFp:
+      value = "payment fingerprint (keyed hash)";
+      break;
+    case IntelKind::kEmailShape:
+      value = "e-mail domain and shape (keyed hash)";
+      break;
+    case IntelKind::kTemplate:
+      value = "prompt-template sketch";
+      break;
+    default:
+      value = e.indicator.value;
+      break;
   }
   hits->push_back({e.indicator.kind, std::move(value), e.indicator.id, b.id, b.producer, b.source});
 }
@@ -146,7 +156,8 @@ std::vector<IntelHit> IntelIndex::Match(const Event& event, const IntelSketch* s
     }
   }
   if (event.asn != kAbsent) Lookup(exact_[static_cast<size_t>(IntelKind::kAsn)], std::to_string(event.asn), ts, &hits);
-  if (!event.user_agent.empty()) Lookup(exact_[static_cast<size_t>(IntelKind::kUserAgent)], event.user_agent, ts, &hits);
+  if (!event.user_agent.empty())
+    Lookup(exact_[static_cast<size_t>(IntelKind::kUserAgent)], event.user_agent, ts, &hits);
   if (!event.client_fp.empty()) Lookup(exact_[static_cast<size_t>(IntelKind::kClientFp)], event.client_fp, ts, &hits);
   // Keyed hashes cost a microsecond each: only for lines that carry sign-up
   // facts, and only when such indicators exist.

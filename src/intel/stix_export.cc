@@ -1,11 +1,10 @@
 #include "intel/stix_export.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "common/json_writer.h"
 #include "intel/hmac.h"
@@ -97,8 +96,10 @@ class BundleBuilder {
     def.Key("created").String(kExtensionCreated).Key("modified").String(kExtensionCreated);
     def.Key("created_by_ref").String(std::string(kDgProjectIdentityId));
     def.Key("name").String("distillguard-indicators");
-    def.Key("description").String("What STIX has no type for: prompt-template sketches, client fingerprints, keyed "
-                                  "hashes of low-entropy account identifiers, and campaign counts.");
+    def.Key("description")
+        .String(
+            "What STIX has no type for: prompt-template sketches, client fingerprints, keyed "
+            "hashes of low-entropy account identifiers, and campaign counts.");
     def.Key("schema").String(kExtensionSchema);
     def.Key("version").String("1.0");
     def.Key("extension_types").BeginArray().String("property-extension").EndArray();
@@ -156,10 +157,11 @@ class BundleBuilder {
       Common("infrastructure", infra_id);
       w_.Key("created_by_ref").String(producer_id_);
       w_.Key("name").String("Proxy network of campaign " + c.id);
-      w_.Key("description").String(fmt::format("Addresses the campaign's accounts came from ({}): {} ASNs, {} prefixes, "
-                                               "{} addresses listed as indicators.",
-                                               types.empty() ? "types unknown" : types, infra.asns.size(),
-                                               infra.prefixes.size(), infra.ips.size()));
+      w_.Key("description")
+          .String(fmt::format("Addresses the campaign's accounts came from ({}): {} ASNs, {} prefixes, "
+                              "{} addresses listed as indicators.",
+                              types.empty() ? "types unknown" : types, infra.asns.size(), infra.prefixes.size(),
+                              infra.ips.size()));
       bool proxy = false;
       for (const auto& [t, share] : infra.ip_types) proxy |= IsProxyType(t) && share > 0;
       w_.Key("infrastructure_types").BeginArray().String(proxy ? "anonymization" : "unknown").EndArray();
@@ -172,9 +174,16 @@ class BundleBuilder {
     for (const auto& ip : infra.ips) {
       const bool v6 = IsIpv6(ip.value);
       if (!v6 && !IsIpv4(ip.value)) continue;
-      pending.push_back({IntelKind::kIp, "stix",
+      pending.push_back({IntelKind::kIp,
+                         "stix",
                          fmt::format("[{}:value = {}]", v6 ? "ipv6-addr" : "ipv4-addr", StixQuote(ip.value)),
-                         "IP address " + ip.value, ip.value, ip.accounts, ip.exchanges, {}, {}, {}});
+                         "IP address " + ip.value,
+                         ip.value,
+                         ip.accounts,
+                         ip.exchanges,
+                         {},
+                         {},
+                         {}});
     }
     for (const auto& p : infra.prefixes) {
       const auto slash = p.value.find('/');
@@ -182,32 +191,71 @@ class BundleBuilder {
       const std::string addr = p.value.substr(0, slash);
       const bool v6 = IsIpv6(addr);
       if (!v6 && !IsIpv4(addr)) continue;
-      pending.push_back({IntelKind::kPrefix, "stix",
+      pending.push_back({IntelKind::kPrefix,
+                         "stix",
                          fmt::format("[{}:value ISSUBSET {}]", v6 ? "ipv6-addr" : "ipv4-addr", StixQuote(p.value)),
-                         "Network prefix " + p.value, p.value, p.accounts, p.exchanges, {}, {}, {}});
+                         "Network prefix " + p.value,
+                         p.value,
+                         p.accounts,
+                         p.exchanges,
+                         {},
+                         {},
+                         {}});
     }
     for (const auto& a : infra.asns) {
-      if (a.value.empty() || !std::all_of(a.value.begin(), a.value.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      if (a.value.empty() ||
+          !std::all_of(a.value.begin(), a.value.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
         continue;
       }
-      pending.push_back({IntelKind::kAsn, "stix", "[autonomous-system:number = " + a.value + "]", "AS" + a.value,
-                         a.value, a.accounts, a.exchanges, {}, {}, {}});
+      pending.push_back({IntelKind::kAsn,
+                         "stix",
+                         "[autonomous-system:number = " + a.value + "]",
+                         "AS" + a.value,
+                         a.value,
+                         a.accounts,
+                         a.exchanges,
+                         {},
+                         {},
+                         {}});
     }
     for (const auto& ua : infra.user_agents) {
-      pending.push_back({IntelKind::kUserAgent, "stix",
-                         "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = " +
-                             StixQuote(ua.value) + "]",
-                         "User agent " + ua.value, ua.value, ua.accounts, ua.exchanges, {}, {}, {}});
+      pending.push_back(
+          {IntelKind::kUserAgent,
+           "stix",
+           "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = " + StixQuote(ua.value) + "]",
+           "User agent " + ua.value,
+           ua.value,
+           ua.accounts,
+           ua.exchanges,
+           {},
+           {},
+           {}});
     }
     for (const auto& fp : infra.client_fps) {
-      pending.push_back({IntelKind::kClientFp, std::string(kDgPatternType), "client_fp = " + StixQuote(fp.value),
-                         "Client fingerprint " + fp.value, fp.value, fp.accounts, fp.exchanges, fp.value, {}, {}});
+      pending.push_back({IntelKind::kClientFp,
+                         std::string(kDgPatternType),
+                         "client_fp = " + StixQuote(fp.value),
+                         "Client fingerprint " + fp.value,
+                         fp.value,
+                         fp.accounts,
+                         fp.exchanges,
+                         fp.value,
+                         {},
+                         {}});
     }
     for (const auto& t : c.templates) {
       std::string hex;
       for (uint32_t h : t.minhash) hex += fmt::format("{:08x}", h);
-      pending.push_back({IntelKind::kTemplate, std::string(kDgPatternType), "template_sketch = '" + hex + "'",
-                         "Prompt-template sketch", hex, t.accounts, t.exchanges, {}, t.minhash, {}});
+      pending.push_back({IntelKind::kTemplate,
+                         std::string(kDgPatternType),
+                         "template_sketch = '" + hex + "'",
+                         "Prompt-template sketch",
+                         hex,
+                         t.accounts,
+                         t.exchanges,
+                         {},
+                         t.minhash,
+                         {}});
     }
     for (const auto& p : c.signup.payment_fps) {
       if (options_.key.empty()) {
@@ -215,8 +263,16 @@ class BundleBuilder {
         continue;
       }
       const std::string h = HmacSha256Hex(options_.key, PaymentFpMessage(p.value));
-      pending.push_back({IntelKind::kPaymentFp, std::string(kDgPatternType), "payment_fp_hmac = '" + h + "'",
-                         "Keyed hash of a payment fingerprint", h, p.accounts, kAbsentCount, {}, {}, h});
+      pending.push_back({IntelKind::kPaymentFp,
+                         std::string(kDgPatternType),
+                         "payment_fp_hmac = '" + h + "'",
+                         "Keyed hash of a payment fingerprint",
+                         h,
+                         p.accounts,
+                         kAbsentCount,
+                         {},
+                         {},
+                         h});
     }
     for (const auto& e : c.signup.email_shapes) {
       if (options_.key.empty()) {
@@ -224,17 +280,22 @@ class BundleBuilder {
         continue;
       }
       const std::string h = HmacSha256Hex(options_.key, EmailShapeMessage(e.domain, e.shape));
-      pending.push_back({IntelKind::kEmailShape, std::string(kDgPatternType), "email_shape_hmac = '" + h + "'",
-                         "Keyed hash of an e-mail domain and local-part shape", h, e.accounts, kAbsentCount, {}, {},
+      pending.push_back({IntelKind::kEmailShape,
+                         std::string(kDgPatternType),
+                         "email_shape_hmac = '" + h + "'",
+                         "Keyed hash of an e-mail domain and local-part shape",
+                         h,
+                         e.accounts,
+                         kAbsentCount,
+                         {},
+                         {},
                          h});
     }
 
-    const int64_t valid_until =
-        std::max(c.last_seen_ms, options_.now_ms) + options_.valid_days * kMsPerDay;
+    const int64_t valid_until = std::max(c.last_seen_ms, options_.now_ms) + options_.valid_days * kMsPerDay;
     for (const auto& p : pending) {
-      const std::string id =
-          StixId("indicator", fmt::format("indicator:{}:{}:{}:{}", options_.producer, c.id, IntelKindName(p.kind),
-                                          p.seed_value));
+      const std::string id = StixId("indicator", fmt::format("indicator:{}:{}:{}:{}", options_.producer, c.id,
+                                                             IntelKindName(p.kind), p.seed_value));
       ++stats_.indicators;
       w_.BeginObject();
       Common("indicator", id);
@@ -264,7 +325,8 @@ class BundleBuilder {
       EndExtension();
       w_.EndObject();
       Relationship("indicates", id, campaign_id);
-      if (!infra_id.empty() && (p.kind == IntelKind::kIp || p.kind == IntelKind::kPrefix || p.kind == IntelKind::kAsn)) {
+      if (!infra_id.empty() &&
+          (p.kind == IntelKind::kIp || p.kind == IntelKind::kPrefix || p.kind == IntelKind::kAsn)) {
         Relationship("indicates", id, infra_id);
       }
       Sighting(id, c, p);

@@ -35,8 +35,8 @@ namespace dg {
 
 struct StixExportOptions {
   std::string producer = "DistillGuard operator";  // the identity's name
-  std::string key;                                  // shared HMAC key; empty: no identifier indicators
-  int64_t now_ms = 0;                               // created / modified of every object
+  std::string key;                                 // shared HMAC key; empty: no identifier indicators
+  int64_t now_ms = 0;                              // created / modified of every object
   // Indicators stay valid this long after the later of the campaign's last
   // sighting and the export (hydra clusters reuse infrastructure for weeks,
   // but proxy addresses are recycled to other customers after that).

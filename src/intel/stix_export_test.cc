@@ -49,8 +49,8 @@ TEST(StixExportTest, ObjectsOfEveryKind) {
   EXPECT_EQ(types["sighting"], types["indicator"]);
   EXPECT_EQ(out.stats.identifiers_left_out, 0);
   EXPECT_EQ(out.stats.objects, static_cast<int64_t>(types["identity"] + types["extension-definition"] +
-                                                    types["campaign"] + types["infrastructure"] +
-                                                    types["indicator"] + types["sighting"] + types["relationship"]));
+                                                    types["campaign"] + types["infrastructure"] + types["indicator"] +
+                                                    types["sighting"] + types["relationship"]));
 }
 
 TEST(StixExportTest, NothingPrivateLeaves) {

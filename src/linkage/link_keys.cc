@@ -46,7 +46,9 @@ std::string_view Clip(std::string_view s) {
   return s.substr(0, n);
 }
 
-uint64_t KeyHash(LinkKind kind, std::string_view value) { return Hash64(value, 0x6c696e6b00ULL + static_cast<uint64_t>(kind)); }
+uint64_t KeyHash(LinkKind kind, std::string_view value) {
+  return Hash64(value, 0x6c696e6b00ULL + static_cast<uint64_t>(kind));
+}
 
 bool IsAnonymising(IpType t) {
   return t == IpType::kHosting || t == IpType::kVpn || t == IpType::kTor || t == IpType::kProxy;
@@ -109,9 +111,7 @@ void EdgeWords(std::string_view text, size_t max_words, bool from_end, std::stri
   }
 }
 
-std::string_view TriName(TriBool b) {
-  return b == TriBool::kTrue ? "on" : (b == TriBool::kFalse ? "off" : "unset");
-}
+std::string_view TriName(TriBool b) { return b == TriBool::kTrue ? "on" : (b == TriBool::kFalse ? "off" : "unset"); }
 
 // The prompt's edges are read from this many bytes at each end only.
 constexpr size_t kEdgeScanBytes = 512;
@@ -212,8 +212,8 @@ const std::vector<LinkKey>& KeyExtractor::Extract(const Event& e) {
   uint64_t system_hash = 0;
   if (!e.system.empty() && SystemPromptHash(e.system, &system_hash)) {
     system_text_.assign(Clip(e.system));  // in place: no allocation per event
-    keys_.push_back(LinkKey{LinkKind::kSystemPrompt, system_hash ^ static_cast<uint64_t>(LinkKind::kSystemPrompt),
-                            system_text_});
+    keys_.push_back(
+        LinkKey{LinkKind::kSystemPrompt, system_hash ^ static_cast<uint64_t>(LinkKind::kSystemPrompt), system_text_});
   }
   has_sketch_ = false;
   prompt_hash_ = 0;

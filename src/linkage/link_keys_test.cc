@@ -170,8 +170,8 @@ size_t CountWords(std::string_view text) {
 // that a window often cuts a word): the extracted opening and closing equal
 // the reference's, and appear exactly when it says they should.
 TEST(KeyExtractor, PromptEdgesMatchTheReferenceOnRandomPrompts) {
-  const std::vector<std::string> pieces = {"a",   "Bb",  "CCC", "dd4", "x_y", "Éé", "\xe4\xbd\xa0", "\"q\"", "...",
-                                           "The", "end", "?",   "ZZZZZZZZZ", "mIxEd"};
+  const std::vector<std::string> pieces = {"a",     "Bb",  "CCC", "dd4", "x_y", "Éé",        "\xe4\xbd\xa0",
+                                           "\"q\"", "...", "The", "end", "?",   "ZZZZZZZZZ", "mIxEd"};
   const std::vector<std::string> separators = {" ", "  ", "\t", "\n", "\r\n", "\x01", "\x1f", " \n "};
   uint64_t state = 0x5eed;
   const auto next = [&](size_t n) {
@@ -203,8 +203,8 @@ TEST(KeyExtractor, PromptEdgesMatchTheReferenceOnRandomPrompts) {
     }
     ++with_edges;
     const std::string want_head = ReferenceEdgeWords(prompt.substr(0, 512), kPromptEdgeWords, false);
-    const std::string want_tail = ReferenceEdgeWords(
-        prompt.substr(prompt.size() > 512 ? prompt.size() - 512 : 0), kPromptEdgeWords, true);
+    const std::string want_tail =
+        ReferenceEdgeWords(prompt.substr(prompt.size() > 512 ? prompt.size() - 512 : 0), kPromptEdgeWords, true);
     // The displayed text is clipped at 80 bytes; the hash covers all of it
     // (KeyHash in link_keys.cc: the value hashed with the kind as seed).
     const auto key_hash = [](LinkKind kind, std::string_view value) {
@@ -230,8 +230,9 @@ TEST(KeyExtractor, PromptEdgesMatchTheReferenceOnRandomPrompts) {
 // system-prompt key a fresh extractor gives.
 TEST(KeyExtractor, CachedSystemPromptKeysEqualFreshOnes) {
   std::vector<std::string> systems;
-  for (int i = 0; i < 700; ++i) systems.push_back("You are assistant number " + std::string(i % 7, 'x') + " of team " +
-                                                  std::to_string(i) + ". Answer in JSON.");
+  for (int i = 0; i < 700; ++i)
+    systems.push_back("You are assistant number " + std::string(i % 7, 'x') + " of team " + std::to_string(i) +
+                      ". Answer in JSON.");
   systems.push_back(std::string(3000, 'a') + " long");  // beyond the cached size
   systems.push_back("... !!! ???");                     // no words: no key
   systems.push_back("You are a helpful assistant.");
@@ -241,7 +242,8 @@ TEST(KeyExtractor, CachedSystemPromptKeysEqualFreshOnes) {
   for (int round = 0; round < 5000; ++round) {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     // Mostly a few popular prompts, sometimes any of them.
-    const size_t pick = (state >> 40) % 4 == 0 ? (state >> 20) % systems.size() : systems.size() - 1 - (state >> 20) % 3;
+    const size_t pick =
+        (state >> 40) % 4 == 0 ? (state >> 20) % systems.size() : systems.size() - 1 - (state >> 20) % 3;
     Event e = BaseEvent();
     e.system = systems[pick];
     const auto got = Keys(cached, e);
@@ -262,9 +264,25 @@ TEST(KeyExtractor, CachedSystemPromptKeysEqualFreshOnes) {
 // model hashed again by the linker), on random prompts and models: the keys
 // are bit for bit the same.
 TEST(KeyExtractor, TemplateBandKeysAndModelHashEqualTheReference) {
-  const std::vector<std::string> pieces = {
-      "word", "Word", "x9", "2026", " ", "\n", "\"", "\"quoted fill\"", "```", "```code\n```", "https://a.b/c",
-      "caf\xc3\xa9", "\xe4\xbd\xa0\xe5\xa5\xbd", "\xf0\x9f\x98\x80", "\x80", "\xc3", "-", "the", "end"};
+  const std::vector<std::string> pieces = {"word",
+                                           "Word",
+                                           "x9",
+                                           "2026",
+                                           " ",
+                                           "\n",
+                                           "\"",
+                                           "\"quoted fill\"",
+                                           "```",
+                                           "```code\n```",
+                                           "https://a.b/c",
+                                           "caf\xc3\xa9",
+                                           "\xe4\xbd\xa0\xe5\xa5\xbd",
+                                           "\xf0\x9f\x98\x80",
+                                           "\x80",
+                                           "\xc3",
+                                           "-",
+                                           "the",
+                                           "end"};
   const std::vector<std::string> models = {"", "m1", "gpt-x", "claude-\xe4\xbd\xa0", std::string(300, 'm')};
   constexpr uint64_t kBandSeed = 0x6467626164730001ULL;  // minhash.cc
   uint64_t state = 0xba2d;

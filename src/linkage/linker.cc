@@ -34,9 +34,9 @@ bool IsContent(LinkKind kind) { return FamilyOf(kind) == LinkFamily::kContent; }
 // shared by thousands is not such a value: it is either a product's default
 // or one operation.
 bool IsCommonByConstruction(LinkKind kind) {
-  return FamilyOf(kind) == LinkFamily::kNetwork || kind == LinkKind::kClientFp ||
-         kind == LinkKind::kUserAgent || kind == LinkKind::kEmailShape || kind == LinkKind::kSignupHour ||
-         kind == LinkKind::kLockstep || kind == LinkKind::kModelSwitch;
+  return FamilyOf(kind) == LinkFamily::kNetwork || kind == LinkKind::kClientFp || kind == LinkKind::kUserAgent ||
+         kind == LinkKind::kEmailShape || kind == LinkKind::kSignupHour || kind == LinkKind::kLockstep ||
+         kind == LinkKind::kModelSwitch;
 }
 
 }  // namespace
@@ -96,8 +96,7 @@ bool Linker::Holds(const AccountLinks& a, uint64_t key) {
 }
 
 bool Linker::IsSeed(const AccountLinks& a) const {
-  return a.own_score >= config_.suspicious_score && a.exchanges >= config_.seed_min_exchanges &&
-         !a.is_protected;
+  return a.own_score >= config_.suspicious_score && a.exchanges >= config_.seed_min_exchanges && !a.is_protected;
 }
 
 void Linker::Hold(AccountLinks& a, LinkKind kind, uint64_t key) {
@@ -128,12 +127,10 @@ double Linker::Damped(LinkKind kind, uint32_t holders) const {
 }
 
 bool Linker::IsProtected(const AccountLinks& a) const {
-  return a.verified_org ||
-         (a.exchanges >= config_.protect_min_exchanges && a.own_score < config_.protect_below_score);
+  return a.verified_org || (a.exchanges >= config_.protect_min_exchanges && a.own_score < config_.protect_below_score);
 }
 
-LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_score,
-                            const AccountSummary& summary) {
+LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_score, const AccountSummary& summary) {
   escalations_.clear();
   if (!config_.enabled) return {};
   AccountLinks& a = Account(account);
@@ -155,10 +152,10 @@ LinkOutcome Linker::Observe(uint32_t account, const Event& event, double own_sco
   if (model != 0 && links.last_model != 0 && model != links.last_model) {
     model_switch_text_ = event.model + " from " + FormatRfc3339Ms(ts - ts % kMsPerHour).substr(0, 13) + "h";
     const uint64_t pair[2] = {model, static_cast<uint64_t>(ts / kMsPerHour)};
-    TakeValue(account,
-              LinkKey{LinkKind::kModelSwitch, XXH3_64bits_withSeed(pair, sizeof(pair), 0x6d6f64ULL),
-                      model_switch_text_},
-              event);
+    TakeValue(
+        account,
+        LinkKey{LinkKind::kModelSwitch, XXH3_64bits_withSeed(pair, sizeof(pair), 0x6d6f64ULL), model_switch_text_},
+        event);
   }
   if (model != 0) accounts_[account].last_model = model;
   if (extractor_.prompt_hash() != 0) CountPrompt(account, extractor_.prompt_hash());
@@ -345,8 +342,7 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
   }
   pair.kinds |= kind_bit;
   const auto family = static_cast<size_t>(FamilyOf(kind));
-  const double capped =
-      std::min(config_.family_cap[family], pair.family_weight[family] / kWeightScale + weight);
+  const double capped = std::min(config_.family_cap[family], pair.family_weight[family] / kWeightScale + weight);
   const auto weight_hundredths = static_cast<uint8_t>(std::lround(std::min(capped, 2.55) * kWeightScale));
   const int old_hundredths = pair.family_weight[family];
   pair.family_weight[family] = weight_hundredths;
@@ -360,8 +356,7 @@ void Linker::AddEvidence(uint32_t a, uint32_t b, LinkKind kind, double weight, i
     total += w;
     if (w < kMinFamilyWeight) continue;
     ++families;
-    identity |=
-        f == static_cast<size_t>(LinkFamily::kSignup) || f == static_cast<size_t>(LinkFamily::kContent);
+    identity |= f == static_cast<size_t>(LinkFamily::kSignup) || f == static_cast<size_t>(LinkFamily::kContent);
   }
   // Network and client evidence alone say "same place, same tool", which
   // people behind one VPN exit with one SDK share: an edge also needs what
@@ -553,13 +548,11 @@ void Linker::Rescore(uint32_t root, int64_t ts_ms) {
     }
     pooled = pooled_scorer_(core_members);
   }
-  const double logit = config_.campaign_bias + config_.campaign_pooled_score * pooled +
-                       config_.campaign_mean_score * mean +
-                       config_.campaign_suspicious_share * (static_cast<double>(suspicious) / core_d) +
-                       config_.campaign_signup_burst * burst +
-                       config_.campaign_size * std::min(1.0, std::log10(core_d) / 3.0) +
-                       config_.campaign_coverage * coverage -
-                       config_.campaign_verified_org * (static_cast<double>(verified) / core_d);
+  const double logit =
+      config_.campaign_bias + config_.campaign_pooled_score * pooled + config_.campaign_mean_score * mean +
+      config_.campaign_suspicious_share * (static_cast<double>(suspicious) / core_d) +
+      config_.campaign_signup_burst * burst + config_.campaign_size * std::min(1.0, std::log10(core_d) / 3.0) +
+      config_.campaign_coverage * coverage - config_.campaign_verified_org * (static_cast<double>(verified) / core_d);
   const double score = Sigmoid(logit);
   if (c.campaign < 0) {
     if (score < policy_.config().monitor) return;

@@ -86,8 +86,8 @@ struct LinkageConfig {
   // independent evidence.
   // network, client, sign-up, content, timing
   std::array<double, kLinkFamilyCount> family_cap = {0.8, 0.6, 1.0, 0.7, 0.5};
-  double edge_threshold = 1.2;       // pair evidence that makes an edge
-  int64_t edge_min_families = 2;     // ... from at least this many families
+  double edge_threshold = 1.2;    // pair evidence that makes an edge
+  int64_t edge_min_families = 2;  // ... from at least this many families
   // Values unrelated people share by construction (network values: carrier
   // NAT, campus and cloud egress, proxy ranges; client fingerprints and user
   // agents of popular SDKs and browsers; common email shapes; busy sign-up
@@ -98,15 +98,15 @@ struct LinkageConfig {
   // gate (below), not the weight, tells the two apart.
   int64_t common_accounts = 64;
   double common_damping = 0.15;
-  int64_t min_campaign_accounts = 5; // smaller components are never campaigns
+  int64_t min_campaign_accounts = 5;  // smaller components are never campaigns
   // Campaign score: logistic over the dense core's aggregate.
   double campaign_bias = -7.0;
-  double campaign_pooled_score = 10.0;    // the account scorer on the core's pooled traffic
-  double campaign_mean_score = 3.0;       // mean of the members' own scores
-  double campaign_suspicious_share = 2.0; // share of members with own score >= suspicious_score
-  double campaign_signup_burst = 1.0;     // share of members created in the three busiest sign-up hours
-  double campaign_size = 1.0;             // min(1, log10(core accounts) / 3)
-  double campaign_verified_org = 4.0;     // share of members in verified enterprise/team organisations (trust)
+  double campaign_pooled_score = 10.0;     // the account scorer on the core's pooled traffic
+  double campaign_mean_score = 3.0;        // mean of the members' own scores
+  double campaign_suspicious_share = 2.0;  // share of members with own score >= suspicious_score
+  double campaign_signup_burst = 1.0;      // share of members created in the three busiest sign-up hours
+  double campaign_size = 1.0;              // min(1, log10(core accounts) / 3)
+  double campaign_verified_org = 4.0;      // share of members in verified enterprise/team organisations (trust)
   // Coverage without overlap: share of the core's prompts that no other
   // account sent. A linked core (shared templates, settings, sign-up) whose
   // prompts never repeat is one prompt set split across accounts; benign
@@ -132,10 +132,10 @@ struct LinkageConfig {
 
 // What the linker says about the account of the exchange just observed.
 struct LinkOutcome {
-  int32_t campaign = -1;       // campaign index (CampaignInfo) or -1
+  int32_t campaign = -1;  // campaign index (CampaignInfo) or -1
   double campaign_score = 0;
   Action campaign_action = Action::kAllow;
-  bool propagate = false;      // the campaign's action applies to this account
+  bool propagate = false;  // the campaign's action applies to this account
 };
 
 // An escalation: campaign `campaign` reached `action` at `ts_ms`; the engine
@@ -152,8 +152,8 @@ struct SharedValue {
   LinkKind kind;
   uint64_t hash = 0;  // identifies the value (two values may display alike)
   std::string display;
-  int64_t accounts = 0;  // core members holding it
-  int64_t holders = 0;   // all accounts holding it (campaign or not)
+  int64_t accounts = 0;                    // core members holding it
+  int64_t holders = 0;                     // all accounts holding it (campaign or not)
   const TemplateSketch* sketch = nullptr;  // representative sketch (template values only)
 };
 
@@ -162,9 +162,9 @@ struct CampaignInfo {
   double score = 0;
   Action action = Action::kAllow;
   int64_t actioned_ts_ms = kNoTime;
-  std::vector<uint32_t> core;   // member accounts (engine indices)
-  std::vector<uint32_t> fringe; // linked but peeled from the core
-  bool alive = true;            // false once merged into another campaign
+  std::vector<uint32_t> core;    // member accounts (engine indices)
+  std::vector<uint32_t> fringe;  // linked but peeled from the core
+  bool alive = true;             // false once merged into another campaign
 };
 
 struct LinkerStats {
@@ -204,9 +204,9 @@ class Linker {
   LinkerStats Stats() const;
 
  private:
-  static constexpr size_t kRecent = 8;          // most recent holders remembered per value
-  static constexpr size_t kMaxInfraKeys = 24;   // values held per account, non-content ...
-  static constexpr size_t kMaxContentKeys = 40; // ... and content
+  static constexpr size_t kRecent = 8;           // most recent holders remembered per value
+  static constexpr size_t kMaxInfraKeys = 24;    // values held per account, non-content ...
+  static constexpr size_t kMaxContentKeys = 40;  // ... and content
   static constexpr size_t kMaxCandidates = 24;
   static constexpr size_t kMaxEdges = 24;
   static constexpr double kWeightScale = 100.0;  // family weights are stored as uint8 hundredths
@@ -236,8 +236,8 @@ class Linker {
   // is linked are in CandidateSet).
   struct Candidate {
     std::array<uint8_t, kLinkFamilyCount> family_weight;  // hundredths, capped per family
-    uint16_t kinds;  // bit per LinkKind already counted for this pair
-    uint16_t last_window;  // low bits of the last lockstep window counted
+    uint16_t kinds;                                       // bit per LinkKind already counted for this pair
+    uint16_t last_window;                                 // low bits of the last lockstep window counted
   };
   // The pairs an account owns (toward older accounts), apart from the rest
   // of its state: every shared value an account takes looks its holders up
@@ -278,8 +278,8 @@ class Linker {
     bool verified_org = false;
     bool is_protected = false;
     uint64_t last_model = 0;  // hash of the model of the previous exchange (0: none yet)
-    uint32_t prompts = 0;      // prompts with words
-    uint32_t repeated = 0;     // of which another account sent the same one
+    uint32_t prompts = 0;     // prompts with words
+    uint32_t repeated = 0;    // of which another account sent the same one
   };
   static_assert(sizeof(AccountLinks) == 6 * kCacheLine, "the memory figure at the top");
   struct FirstSender {
@@ -289,7 +289,7 @@ class Linker {
   struct Component {
     std::vector<uint32_t> members;
     int32_t campaign = -1;
-    size_t scored_size = 0;       // size at the last rescore
+    size_t scored_size = 0;  // size at the last rescore
     int64_t events_since_score = 0;
   };
 

@@ -1,8 +1,7 @@
 #include "linkage/linker.h"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <map>
 
@@ -45,8 +44,8 @@ Event BenignEvent(int account, int n) {
   e.client_fp = fmt::format("browser{}", account % 3);
   e.user_agent = "Mozilla/5.0";
   // Masking turns digits into one placeholder, so the words must differ.
-  static const char* const kWords[] = {"pasta", "garden", "taxes", "poetry", "chess", "bread", "violin", "rain",
-                                       "trains", "clouds", "cats", "maps", "coffee", "snow", "paint", "boats"};
+  static const char* const kWords[] = {"pasta",  "garden", "taxes", "poetry", "chess",  "bread", "violin", "rain",
+                                       "trains", "clouds", "cats",  "maps",   "coffee", "snow",  "paint",  "boats"};
   std::string prompt;
   for (int w = 0; w < 7; ++w) {
     if (w > 0) prompt += ' ';
@@ -275,8 +274,8 @@ TEST(LinkerTiming, SimultaneousModelSwitchIsEvidence) {
 // The campaign score of 12 linked accounts whose prompts repeat (one task
 // sent again and again) or never repeat (a prompt set split across them).
 double CampaignScoreWith(bool distinct_prompts, double coverage_weight = LinkageConfig{}.campaign_coverage) {
-  static const char* const kTopics[] = {"rivers", "glaciers", "volcanoes", "deserts", "forests", "islands",
-                                        "canyons", "deltas", "reefs", "tundra", "steppes", "fjords"};
+  static const char* const kTopics[] = {"rivers",  "glaciers", "volcanoes", "deserts", "forests", "islands",
+                                        "canyons", "deltas",   "reefs",     "tundra",  "steppes", "fjords"};
   LinkageConfig config;
   config.campaign_coverage = coverage_weight;
   Linker linker(config, PolicyConfig{});
@@ -359,8 +358,8 @@ TEST(LinkerLimits, TheFirstOfTheWeakestUnlinkedCandidatesMakesRoom) {
   int64_t exchanges = kOthers;
   auto pay_both = [&](uint32_t other) {
     const std::string payment = fmt::format("pm_{}", other);
-    linker.Observe(other, NetworkEvent(other, fmt::format("10.{}.0.{}", other, other == kWeak ? 2 : 1), payment),
-                   0.0, Summary(2));
+    linker.Observe(other, NetworkEvent(other, fmt::format("10.{}.0.{}", other, other == kWeak ? 2 : 1), payment), 0.0,
+                   Summary(2));
     linker.Observe(kOwner, NetworkEvent(kOwner, "10.99.0.1", payment), 0.0, Summary(++exchanges));
     return linker.Stats().edges;
   };

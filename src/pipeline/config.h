@@ -7,9 +7,9 @@
 #ifndef DG_PIPELINE_CONFIG_H_
 #define DG_PIPELINE_CONFIG_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <array>
 #include <string>
 #include <vector>
 
@@ -43,17 +43,17 @@ struct ServiceOptions {
   std::vector<int> background_cpus;
   size_t keep_alive_max_requests = 1'000'000;  // requests per connection before it is closed
   size_t max_queue_events = size_t{1} << 20;   // accepted events waiting for the engine; posts wait beyond
-  size_t max_errors = 1000;                  // per-line errors listed in one /v1/events answer
-  bool fsync = true;                         // fsync the event log on every commit (power-loss safe)
+  size_t max_errors = 1000;                    // per-line errors listed in one /v1/events answer
+  bool fsync = true;                           // fsync the event log on every commit (power-loss safe)
   // How the ingest and engine threads yield the CPU to the HTTP threads:
   // "nice" at background_nice above the process's niceness; "idle" under
   // SCHED_IDLE (Linux): they then get a CPU only when nothing else of the
   // machine wants it, below even nice 19, so ingestion stalls on a busy
   // machine or under a saturating check load (docs/benchmarks.md).
   std::string background_policy = "nice";
-  int64_t background_nice = 10;              // with background_policy = "nice": this much nicer than HTTP threads
+  int64_t background_nice = 10;  // with background_policy = "nice": this much nicer than HTTP threads
   std::string authz_account_header = "X-Account-Id";  // GET /v1/authz: header naming the account
-  int64_t authz_retry_after_s = 60;          // Retry-After of a throttled /v1/authz answer
+  int64_t authz_retry_after_s = 60;                   // Retry-After of a throttled /v1/authz answer
   // What /v1/authz does with a throttled account: "refuse" (429, or 403 in
   // nginx mode) or "serve" (2xx with the throttle directives applied).
   std::string authz_throttle = "refuse";
@@ -69,15 +69,15 @@ Status ValidateDirectives(std::string_view directives);
 // publish`, `worker`, `serve --nats`; src/stream/, docs/scale-out.md),
 // section [stream]; the engine ignores them. Flags override each.
 struct StreamOptions {
-  std::vector<std::string> nats_urls;        // e.g. nats://127.0.0.1:4222; empty: the scale-out is off
-  int64_t partitions = 12;                   // subjects dg.events.0 .. partitions-1 (fixed once the stream exists)
-  int64_t replicas = 1;                      // JetStream replicas of every stream and bucket (3 on a 3-node cluster)
-  int64_t duplicate_window_ms = 3'600'000;   // JetStream de-duplicates a repeated request_id this long
+  std::vector<std::string> nats_urls;       // e.g. nats://127.0.0.1:4222; empty: the scale-out is off
+  int64_t partitions = 12;                  // subjects dg.events.0 .. partitions-1 (fixed once the stream exists)
+  int64_t replicas = 1;                     // JetStream replicas of every stream and bucket (3 on a 3-node cluster)
+  int64_t duplicate_window_ms = 3'600'000;  // JetStream de-duplicates a repeated request_id this long
   std::string events_stream = "DG_EVENTS";
   std::string classified_stream = "DG_CLASSIFIED";
   std::string decisions_bucket = "DG_DECISIONS";
   std::string leases_bucket = "DG_LEASES";
-  int64_t lease_ttl_ms = 4000;               // a stage-2 leader silent this long is replaced
+  int64_t lease_ttl_ms = 4000;  // a stage-2 leader silent this long is replaced
 };
 
 struct EngineConfig {

@@ -34,18 +34,25 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
   EXPECT_EQ(l.enabled, ld.enabled);
   for (size_t k = 0; k < kLinkKindCount; ++k) EXPECT_DOUBLE_EQ(l.kind_weight[k], ld.kind_weight[k]) << k;
   for (size_t f = 0; f < kLinkFamilyCount; ++f) EXPECT_DOUBLE_EQ(l.family_cap[f], ld.family_cap[f]) << f;
-  for (auto [got, want] :
-       {std::pair{l.edge_threshold, ld.edge_threshold}, {l.common_damping, ld.common_damping},
-        {l.suspicious_score, ld.suspicious_score}, {l.attach_weight, ld.attach_weight},
-        {l.core_median_share, ld.core_median_share}, {l.campaign_bias, ld.campaign_bias},
-        {l.campaign_pooled_score, ld.campaign_pooled_score}, {l.campaign_mean_score, ld.campaign_mean_score},
-        {l.campaign_suspicious_share, ld.campaign_suspicious_share},
-        {l.campaign_signup_burst, ld.campaign_signup_burst}, {l.campaign_size, ld.campaign_size},
-        {l.campaign_verified_org, ld.campaign_verified_org}, {l.campaign_coverage, ld.campaign_coverage}, {l.protect_below_score, ld.protect_below_score}}) {
+  for (auto [got, want] : {std::pair{l.edge_threshold, ld.edge_threshold},
+                           {l.common_damping, ld.common_damping},
+                           {l.suspicious_score, ld.suspicious_score},
+                           {l.attach_weight, ld.attach_weight},
+                           {l.core_median_share, ld.core_median_share},
+                           {l.campaign_bias, ld.campaign_bias},
+                           {l.campaign_pooled_score, ld.campaign_pooled_score},
+                           {l.campaign_mean_score, ld.campaign_mean_score},
+                           {l.campaign_suspicious_share, ld.campaign_suspicious_share},
+                           {l.campaign_signup_burst, ld.campaign_signup_burst},
+                           {l.campaign_size, ld.campaign_size},
+                           {l.campaign_verified_org, ld.campaign_verified_org},
+                           {l.campaign_coverage, ld.campaign_coverage},
+                           {l.protect_below_score, ld.protect_below_score}}) {
     EXPECT_DOUBLE_EQ(got, want);
   }
   for (auto [got, want] : {std::pair{l.edge_min_families, ld.edge_min_families},
-                           {l.common_accounts, ld.common_accounts}, {l.min_campaign_accounts, ld.min_campaign_accounts},
+                           {l.common_accounts, ld.common_accounts},
+                           {l.min_campaign_accounts, ld.min_campaign_accounts},
                            {l.seed_min_exchanges, ld.seed_min_exchanges},
                            {l.protect_min_exchanges, ld.protect_min_exchanges}}) {
     EXPECT_EQ(got, want);
@@ -54,16 +61,28 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
   EXPECT_EQ(l.seen_once_capacity, ld.seen_once_capacity);
   const ScoringWeights& w = c.weights;
   const ScoringWeights& d = defaults.weights;
-  for (auto [got, want] : {std::pair{w.bias, d.bias}, {w.coercion, d.coercion}, {w.rubric, d.rubric},
-                           {w.target_capabilities, d.target_capabilities}, {w.single_turn, d.single_turn},
-                           {w.anonymised_network, d.anonymised_network}, {w.country_mismatch, d.country_mismatch},
-                           {w.new_account, d.new_account}, {w.unverified, d.unverified}, {w.free_tier, d.free_tier},
-                           {w.large_outputs, d.large_outputs}, {w.logprobs, d.logprobs},
-                           {w.multi_sample, d.multi_sample}, {w.round_the_clock, d.round_the_clock},
-                           {w.regular_timing, d.regular_timing}, {w.verified_org, d.verified_org},
-                           {w.conversations, d.conversations}, {w.agent_loop, d.agent_loop},
-                           {w.account_age, d.account_age}, {w.prior_weight, d.prior_weight},
-                           {w.new_account_hours, d.new_account_hours}, {w.aged_account_days, d.aged_account_days}}) {
+  for (auto [got, want] : {std::pair{w.bias, d.bias},
+                           {w.coercion, d.coercion},
+                           {w.rubric, d.rubric},
+                           {w.target_capabilities, d.target_capabilities},
+                           {w.single_turn, d.single_turn},
+                           {w.anonymised_network, d.anonymised_network},
+                           {w.country_mismatch, d.country_mismatch},
+                           {w.new_account, d.new_account},
+                           {w.unverified, d.unverified},
+                           {w.free_tier, d.free_tier},
+                           {w.large_outputs, d.large_outputs},
+                           {w.logprobs, d.logprobs},
+                           {w.multi_sample, d.multi_sample},
+                           {w.round_the_clock, d.round_the_clock},
+                           {w.regular_timing, d.regular_timing},
+                           {w.verified_org, d.verified_org},
+                           {w.conversations, d.conversations},
+                           {w.agent_loop, d.agent_loop},
+                           {w.account_age, d.account_age},
+                           {w.prior_weight, d.prior_weight},
+                           {w.new_account_hours, d.new_account_hours},
+                           {w.aged_account_days, d.aged_account_days}}) {
     EXPECT_DOUBLE_EQ(got, want);
   }
   EXPECT_EQ(w.timing_min_exchanges, d.timing_min_exchanges);
@@ -89,8 +108,10 @@ TEST(ConfigTest, ShippedDefaultFileEqualsCompiledDefaults) {
 }
 
 TEST(ConfigTest, AuthzDirectives) {
-  auto c = ParseConfig("[service]\nauthz_directives_monitor = \"reasoning=summarise\"\nauthz_directives_throttle = \"\"\n"
-                       "authz_throttle = \"serve\"\n", "t");
+  auto c = ParseConfig(
+      "[service]\nauthz_directives_monitor = \"reasoning=summarise\"\nauthz_directives_throttle = \"\"\n"
+      "authz_throttle = \"serve\"\n",
+      "t");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->service.authz_directives[1], "reasoning=summarise");
   EXPECT_EQ(c->service.authz_directives[2], "");
@@ -107,9 +128,10 @@ TEST(ConfigTest, AuthzDirectives) {
 }
 
 TEST(ConfigTest, ServiceSection) {
-  auto c = ParseConfig("[service]\nread_tokens = [\"r\"]\nwrite_tokens = [\"w1\", \"w2\"]\nthreads = 8\n"
-                       "fsync = false\nread_timeout_ms = 250\nbackground_policy = \"nice\"\n",
-                       "t.toml");
+  auto c = ParseConfig(
+      "[service]\nread_tokens = [\"r\"]\nwrite_tokens = [\"w1\", \"w2\"]\nthreads = 8\n"
+      "fsync = false\nread_timeout_ms = 250\nbackground_policy = \"nice\"\n",
+      "t.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->service.read_tokens, std::vector<std::string>{"r"});
   EXPECT_EQ(c->service.write_tokens, (std::vector<std::string>{"w1", "w2"}));
@@ -117,10 +139,10 @@ TEST(ConfigTest, ServiceSection) {
   EXPECT_FALSE(c->service.fsync);
   EXPECT_EQ(c->service.read_timeout_ms, 250);
   EXPECT_EQ(c->service.background_policy, "nice");
-  for (const char* bad : {"[service]\nread_tokens = \"r\"\n", "[service]\nwrite_tokens = [1]\n",
-                          "[service]\nwrite_tokens = [\"\"]\n", "[service]\nthreads = 0\n",
-                          "[service]\nread_timeout_ms = 0\n", "[service]\ntoken = \"x\"\n",
-                          "[service]\nbackground_policy = \"batch\"\n"}) {
+  for (const char* bad :
+       {"[service]\nread_tokens = \"r\"\n", "[service]\nwrite_tokens = [1]\n", "[service]\nwrite_tokens = [\"\"]\n",
+        "[service]\nthreads = 0\n", "[service]\nread_timeout_ms = 0\n", "[service]\ntoken = \"x\"\n",
+        "[service]\nbackground_policy = \"batch\"\n"}) {
     auto r = ParseConfig(bad, "t.toml");
     EXPECT_FALSE(r.ok()) << bad;
     // A rejected token value never appears in the message.
@@ -131,9 +153,10 @@ TEST(ConfigTest, ServiceSection) {
 }
 
 TEST(ConfigTest, StreamSection) {
-  auto c = ParseConfig("[stream]\nnats_urls = [\"nats://a:4222\", \"nats://b:4222\"]\npartitions = 6\n"
-                       "replicas = 3\nlease_ttl_ms = 2000\n",
-                       "t.toml");
+  auto c = ParseConfig(
+      "[stream]\nnats_urls = [\"nats://a:4222\", \"nats://b:4222\"]\npartitions = 6\n"
+      "replicas = 3\nlease_ttl_ms = 2000\n",
+      "t.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->stream.nats_urls, (std::vector<std::string>{"nats://a:4222", "nats://b:4222"}));
   EXPECT_EQ(c->stream.partitions, 6);

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
 #include <cmath>
+#include <map>
 
 #include "classify/prebuilt.h"
 #include "common/json_writer.h"
@@ -216,7 +216,8 @@ AccountRow Engine::RowFor(const AccountRecord& record) const {
                           "): " + std::string(IntelKindName(h.kind)) + " " + h.value);
   }
   if (record.intel_matches > static_cast<int64_t>(record.intel_hits.size())) {
-    row.reasons.push_back("and " + std::to_string(record.intel_matches - static_cast<int64_t>(record.intel_hits.size())) +
+    row.reasons.push_back("and " +
+                          std::to_string(record.intel_matches - static_cast<int64_t>(record.intel_hits.size())) +
                           " more shared-intel indicators");
   }
   return row;
@@ -289,7 +290,8 @@ std::vector<CampaignRow> Engine::CampaignRows() const {
       before_action += r.exchanges_before_action >= 0 ? r.exchanges_before_action : s.exchanges;
       if (row.first_seen_ms == kNoTime || s.first_ts_ms < row.first_seen_ms) row.first_seen_ms = s.first_ts_ms;
       if (row.last_seen_ms == kNoTime || s.last_ts_ms > row.last_seen_ms) row.last_seen_ms = s.last_ts_ms;
-      for (size_t k = 0; k < kCapabilityCount; ++k) capabilities[k] += s.capability_share[k] * static_cast<double>(s.exchanges);
+      for (size_t k = 0; k < kCapabilityCount; ++k)
+        capabilities[k] += s.capability_share[k] * static_cast<double>(s.exchanges);
       double account_typed = 0;
       for (double share : s.ip_type_share) account_typed += share;
       for (size_t k = 0; k < kIpTypeCount; ++k) ip_types[k] += s.ip_type_share[k] * static_cast<double>(s.exchanges);
@@ -311,8 +313,8 @@ std::vector<CampaignRow> Engine::CampaignRows() const {
                                          LinkKindLabel(v.kind), v.display, v.accounts, row.accounts, v.holders));
     }
     if (!info.fringe.empty()) {
-      row.evidence.push_back(fmt::format("{} further linked accounts left out of the campaign's dense core",
-                                         info.fringe.size()));
+      row.evidence.push_back(
+          fmt::format("{} further linked accounts left out of the campaign's dense core", info.fringe.size()));
     }
     JsonWriter w;
     w.BeginObject();

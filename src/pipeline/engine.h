@@ -38,8 +38,8 @@
 
 #include "classify/classifier.h"
 #include "features/account_state.h"
-#include "intel/index.h"
 #include "ingest/event.h"
+#include "intel/index.h"
 #include "linkage/linker.h"
 #include "pipeline/config.h"
 #include "scoring/policy.h"
@@ -56,8 +56,8 @@ struct Decision {
 // What the engine keeps per account beside its features.
 struct AccountRecord {
   std::string account_id;
-  uint32_t index = 0;     // position in order of first appearance (the linker's account index)
-  double own_score = 0;   // the account's own score, before campaign evidence
+  uint32_t index = 0;    // position in order of first appearance (the linker's account index)
+  double own_score = 0;  // the account's own score, before campaign evidence
   AccountState state;
   Action action = Action::kAllow;
   double score = 0;

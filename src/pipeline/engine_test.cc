@@ -12,8 +12,9 @@ Event Harvest(const std::string& account, int64_t ts_ms, int i) {
   e.ts_ms = ts_ms;
   e.request_id = account + "-" + std::to_string(i);
   e.account_id = account;
-  e.prompt = "Write a Python function that merges two sorted lists. Think step by step and show your full "
-             "chain of thought before the final answer.";
+  e.prompt =
+      "Write a Python function that merges two sorted lists. Think step by step and show your full "
+      "chain of thought before the final answer.";
   e.params.max_tokens = 16000;
   e.has_ip_type = true;
   e.ip_type = IpType::kHosting;
@@ -151,8 +152,9 @@ TEST(EngineIntelTest, SharedIndicatorsRaiseTheScoreAndNameTheBundle) {
   const AccountRow row = (*shared)->RowFor(*(*shared)->Find("c"));
   int cited = 0;
   for (const auto& r : row.reasons) {
-    cited += r.find("matches shared intel from Provider B (provider_b.json, "
-                    "bundle--6f1c1d9e-2b7a-4c3e-9f1a-0d2e3c4b5a69)") == 0;
+    cited += r.find(
+                 "matches shared intel from Provider B (provider_b.json, "
+                 "bundle--6f1c1d9e-2b7a-4c3e-9f1a-0d2e3c4b5a69)") == 0;
   }
   EXPECT_EQ(cited, 2);
   EXPECT_EQ((*shared)->counters().intel_matched_exchanges, 20);

@@ -2,12 +2,11 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "common/json_writer.h"
 #include "sinks/outputs.h"
@@ -31,9 +30,7 @@ constexpr double kSentenceMinShare = 0.01;
 constexpr int kScoreDecimals = 4;
 constexpr int kShareDecimals = 4;
 
-std::string_view Asset(const char* start, const char* end) {
-  return {start, static_cast<size_t>(end - start)};
-}
+std::string_view Asset(const char* start, const char* end) { return {start, static_cast<size_t>(end - start)}; }
 
 std::string Thousands(int64_t v) {
   std::string s = std::to_string(v);
@@ -89,7 +86,8 @@ void WriteCount(JsonWriter& w, int64_t n) {
 
 void WriteShares(JsonWriter& w, const ShareList& list) {
   w.BeginArray();
-  for (const auto& [name, share] : SortedShares(list)) w.BeginArray().String(name).Double(share, kShareDecimals).EndArray();
+  for (const auto& [name, share] : SortedShares(list))
+    w.BeginArray().String(name).Double(share, kShareDecimals).EndArray();
   w.EndArray();
 }
 
@@ -237,14 +235,20 @@ std::string ReportModelJson(const ResultData& data, const ReportOptions& options
     w.Key("last_seen").String(FormatRfc3339Ms(c.last_seen_ms));
     w.Key("score").Double(c.score, kScoreDecimals);
     w.Key("action");
-    if (c.action.empty()) w.Null(); else w.String(c.action);
+    if (c.action.empty())
+      w.Null();
+    else
+      w.String(c.action);
     w.Key("actioned_at");
     WriteTime(w, c.actioned_at_ms);
     w.Key("exchanges_before_action");
     WriteCount(w, c.exchanges_before_action);
     const double leakage = CampaignLeakage(c, data);
     w.Key("leakage");
-    if (leakage < 0) w.Null(); else w.Double(leakage, kShareDecimals);
+    if (leakage < 0)
+      w.Null();
+    else
+      w.Double(leakage, kShareDecimals);
     w.Key("capabilities");
     WriteShares(w, c.capabilities);
     w.Key("evidence").BeginArray();
@@ -256,10 +260,10 @@ std::string ReportModelJson(const ResultData& data, const ReportOptions& options
     WriteShares(w, infra.ip_types);
     w.Key("countries");
     WriteShares(w, infra.countries);
-    for (auto [key, list] : {std::pair{"ips", &infra.ips}, std::pair{"prefixes", &infra.prefixes},
-                             std::pair{"asns", &infra.asns}, std::pair{"user_agents", &infra.user_agents},
-                             std::pair{"client_fps", &infra.client_fps},
-                             std::pair{"request_shapes", &infra.request_shapes}}) {
+    for (auto [key, list] :
+         {std::pair{"ips", &infra.ips}, std::pair{"prefixes", &infra.prefixes}, std::pair{"asns", &infra.asns},
+          std::pair{"user_agents", &infra.user_agents}, std::pair{"client_fps", &infra.client_fps},
+          std::pair{"request_shapes", &infra.request_shapes}}) {
       w.Key(key);
       WriteShared(w, *list);
     }
@@ -284,11 +288,19 @@ std::string ReportModelJson(const ResultData& data, const ReportOptions& options
     w.EndObject();
     w.Key("templates").Int(static_cast<int64_t>(c.templates.size()));
     w.Key("timeline").BeginArray();
-    for (const auto& b : c.timeline) w.BeginArray().Int(b.hour_ms / kMsPerSecond).Int(b.served).Int(b.refused).EndArray();
+    for (const auto& b : c.timeline)
+      w.BeginArray().Int(b.hour_ms / kMsPerSecond).Int(b.served).Int(b.refused).EndArray();
     w.EndArray();
     w.Key("graph").BeginObject().Key("nodes").BeginArray();
     for (const auto& n : c.graph_nodes) {
-      w.BeginObject().Key("id").String(n.id).Key("action").String(n.action).Key("exchanges").Int(n.exchanges).EndObject();
+      w.BeginObject()
+          .Key("id")
+          .String(n.id)
+          .Key("action")
+          .String(n.action)
+          .Key("exchanges")
+          .Int(n.exchanges)
+          .EndObject();
     }
     w.EndArray().Key("edges").BeginArray();
     for (const auto& e : c.graph_edges) {
@@ -356,19 +368,29 @@ std::string RenderReportHtml(const ResultData& data, const ReportOptions& option
   std::string title;
   for (char ch : options.title) {
     switch (ch) {
-      case '<': title += "&lt;"; break;
-      case '>': title += "&gt;"; break;
-      case '&': title += "&amp;"; break;
-      case '"': title += "&quot;"; break;
-      default: title += ch;
+      case '<':
+        title += "&lt;";
+        break;
+      case '>':
+        title += "&gt;";
+        break;
+      case '&':
+        title += "&amp;";
+        break;
+      case '"':
+        title += "&quot;";
+        break;
+      default:
+        title += ch;
     }
   }
   std::string html;
   html.reserve(safe_model.size() + 96 * 1024);
   html += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   // No request may leave the page: everything is inline, and the policy says so.
-  html += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; "
-          "style-src 'unsafe-inline'; img-src data:\">\n";
+  html +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; "
+      "style-src 'unsafe-inline'; img-src data:\">\n";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   html += "<title>" + title + "</title>\n<style>\n";
   html += Asset(dg_asset_uplot_css_start, dg_asset_uplot_css_end);
@@ -386,8 +408,7 @@ std::string RenderReportHtml(const ResultData& data, const ReportOptions& option
 }
 
 std::string AccountsCsv(const ResultData& data) {
-  std::string out =
-      "account_id,action,score,campaign,exchanges,first_action_ts,exchanges_before_action,reasons\n";
+  std::string out = "account_id,action,score,campaign,exchanges,first_action_ts,exchanges_before_action,reasons\n";
   for (const auto& a : data.accounts) {
     std::string reasons;
     for (const auto& r : a.reasons) reasons += (reasons.empty() ? "" : " | ") + r;

@@ -14,8 +14,11 @@ CampaignData Minimal() {
   c.exchanges = 56789;
   c.first_seen_ms = *ParseRfc3339Ms("2026-04-22T10:00:00Z");
   c.last_seen_ms = *ParseRfc3339Ms("2026-04-24T18:30:00Z");
-  c.capabilities = {{"reasoning", 0.12}, {"software_engineering", 0.41}, {"agentic_tool_use", 0.30},
-                    {"knowledge", 0.10}, {"writing", 0.07}};
+  c.capabilities = {{"reasoning", 0.12},
+                    {"software_engineering", 0.41},
+                    {"agentic_tool_use", 0.30},
+                    {"knowledge", 0.10},
+                    {"writing", 0.07}};
   return c;
 }
 
@@ -30,8 +33,8 @@ TEST(ReportTest, SentenceInTheStyleOfTheLetters) {
   c.infrastructure.ip_types = {{"residential", 0.19}, {"hosting", 0.81}};
   const std::string s = CampaignSentence(c);
   EXPECT_NE(s.find("from hosting 81%, residential 19% addresses"), std::string::npos) << s;
-  EXPECT_NE(s.find("; block from 2026-04-22 11:00 UTC, 5,679 exchanges (10%) served before action."),
-            std::string::npos) << s;
+  EXPECT_NE(s.find("; block from 2026-04-22 11:00 UTC, 5,679 exchanges (10%) served before action."), std::string::npos)
+      << s;
 }
 
 TEST(ReportTest, LeakageFromCampaignOrFromItsAccounts) {
@@ -55,7 +58,7 @@ TEST(ReportTest, PageIsSelfContainedAndEscapesData) {
   const std::string html = RenderReportHtml(*data, ReportOptions{});
   EXPECT_NE(html.find("default-src 'none'"), std::string::npos);
   EXPECT_NE(html.find("var uPlot="), std::string::npos);  // inlined library
-  EXPECT_EQ(html.find("<img src=x"), std::string::npos);   // data cannot close the script block
+  EXPECT_EQ(html.find("<img src=x"), std::string::npos);  // data cannot close the script block
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
   EXPECT_EQ(html.find("href=\"http"), std::string::npos);
   EXPECT_NE(html.find("C0002"), std::string::npos);

@@ -137,7 +137,8 @@ void ReadTemplates(const object& c, CampaignData* out) {
     for (element e : list) {
       object item;
       array hashes;
-      if (e.get_object().get(item) != simdjson::SUCCESS || item["minhash"].get_array().get(hashes) != simdjson::SUCCESS) {
+      if (e.get_object().get(item) != simdjson::SUCCESS ||
+          item["minhash"].get_array().get(hashes) != simdjson::SUCCESS) {
         continue;
       }
       TemplateRow row;

@@ -29,8 +29,8 @@ namespace dg {
 // when the file did not say.
 inline constexpr int64_t kAbsentCount = -1;
 struct CountedValue {
-  std::string value;    // ASNs as decimal text ("AS9009 (proxy)" is read as "9009", ip_type "proxy")
-  std::string ip_type;  // ASNs only; may be empty
+  std::string value;                 // ASNs as decimal text ("AS9009 (proxy)" is read as "9009", ip_type "proxy")
+  std::string ip_type;               // ASNs only; may be empty
   int64_t accounts = kAbsentCount;   // accounts of the campaign holding it
   int64_t exchanges = kAbsentCount;  // exchanges of the campaign carrying it
   int64_t holders = kAbsentCount;    // accounts anywhere in the traffic holding it

@@ -1,9 +1,9 @@
 #include "scoring/scorer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace dg {
 namespace {
@@ -30,9 +30,9 @@ Status ScoringWeights::Validate() const {
     return Status::InvalidArgument("weights.new_account_hours and weights.aged_account_days must be > 0");
   }
   if (timing_min_exchanges < 2) return Status::InvalidArgument("weights.timing_min_exchanges must be >= 2");
-  for (const double v : {bias, coercion, rubric, target_capabilities, single_turn, anonymised_network,
-                         country_mismatch, new_account, unverified, free_tier, large_outputs, logprobs, multi_sample,
-                         round_the_clock, regular_timing, verified_org, conversations, agent_loop, account_age}) {
+  for (const double v : {bias, coercion, rubric, target_capabilities, single_turn, anonymised_network, country_mismatch,
+                         new_account, unverified, free_tier, large_outputs, logprobs, multi_sample, round_the_clock,
+                         regular_timing, verified_org, conversations, agent_loop, account_age}) {
     if (!std::isfinite(v)) return Status::InvalidArgument("weights must be finite numbers");
   }
   return Status::Ok();
@@ -77,13 +77,10 @@ double Scorer::Evaluate(const AccountSummary& s, Sink&& sink) const {
   });
   if (s.age_at_first_use_ms >= 0) {
     const double age_hours = static_cast<double>(s.age_at_first_use_ms) / static_cast<double>(kMsPerHour);
-    term("new_account", 1.0 - Ramp(age_hours, 0.0, w_.new_account_hours), w_.new_account, [&] {
-      return fmt::format("account first used {:.0f} h after it was created", age_hours);
-    });
-    term("account_age", Ramp(age_hours / kHoursPerDay, w_.aged_account_days / 2, w_.aged_account_days),
-         -w_.account_age, [&] {
-           return fmt::format("long-standing account ({:.0f} days old at first use)", age_hours / kHoursPerDay);
-         });
+    term("new_account", 1.0 - Ramp(age_hours, 0.0, w_.new_account_hours), w_.new_account,
+         [&] { return fmt::format("account first used {:.0f} h after it was created", age_hours); });
+    term("account_age", Ramp(age_hours / kHoursPerDay, w_.aged_account_days / 2, w_.aged_account_days), -w_.account_age,
+         [&] { return fmt::format("long-standing account ({:.0f} days old at first use)", age_hours / kHoursPerDay); });
   }
   if (s.phone_verified == TriBool::kFalse) {
     term("unverified", 1.0, w_.unverified, [] { return std::string("no phone verification"); });
@@ -95,31 +92,26 @@ double Scorer::Evaluate(const AccountSummary& s, Sink&& sink) const {
     return fmt::format("{}% of requests ask for max_tokens >= {} (mean {:.0f})", Pct(s.large_max_tokens_share),
                        kLargeMaxTokens, s.mean_max_tokens);
   });
-  term("logprobs", shrink(s.logprobs_share), w_.logprobs, [&] {
-    return fmt::format("{}% of requests ask for token log-probabilities", Pct(s.logprobs_share));
-  });
-  term("multi_sample", shrink(s.multi_n_share), w_.multi_sample, [&] {
-    return fmt::format("{}% of requests ask for several samples (n > 1)", Pct(s.multi_n_share));
-  });
+  term("logprobs", shrink(s.logprobs_share), w_.logprobs,
+       [&] { return fmt::format("{}% of requests ask for token log-probabilities", Pct(s.logprobs_share)); });
+  term("multi_sample", shrink(s.multi_n_share), w_.multi_sample,
+       [&] { return fmt::format("{}% of requests ask for several samples (n > 1)", Pct(s.multi_n_share)); });
   if (s.exchanges >= w_.timing_min_exchanges) {
     term("round_the_clock", Ramp(s.hour_entropy, kRoundTheClockEntropy, 1.0), w_.round_the_clock, [&] {
       return fmt::format("activity spread evenly over the clock (hour-of-day entropy {:.2f})", s.hour_entropy);
     });
     if (s.gap_cv >= 0) {
-      term("regular_timing", 1.0 - Ramp(s.gap_cv, kRegularGapCv / 2, kRegularGapCv), w_.regular_timing, [&] {
-        return fmt::format("machine-regular spacing between requests (gap CV {:.2f})", s.gap_cv);
-      });
+      term("regular_timing", 1.0 - Ramp(s.gap_cv, kRegularGapCv / 2, kRegularGapCv), w_.regular_timing,
+           [&] { return fmt::format("machine-regular spacing between requests (gap CV {:.2f})", s.gap_cv); });
     }
   }
   const bool trusted_tier = s.tier == Tier::kEnterprise || s.tier == Tier::kTeam;
   if (trusted_tier && s.phone_verified == TriBool::kTrue && s.has_org) {
-    term("verified_org", 1.0, -w_.verified_org, [&] {
-      return fmt::format("verified {} customer in an organisation", TierName(s.tier));
-    });
+    term("verified_org", 1.0, -w_.verified_org,
+         [&] { return fmt::format("verified {} customer in an organisation", TierName(s.tier)); });
   }
-  term("conversations", shrink(s.multi_turn_share), -w_.conversations, [&] {
-    return fmt::format("{}% of exchanges continue a conversation", Pct(s.multi_turn_share));
-  });
+  term("conversations", shrink(s.multi_turn_share), -w_.conversations,
+       [&] { return fmt::format("{}% of exchanges continue a conversation", Pct(s.multi_turn_share)); });
   term("agent_loop", shrink(s.tool_result_share), -w_.agent_loop, [&] {
     return fmt::format("{}% of requests return tool results (a working agent loop)", Pct(s.tool_result_share));
   });

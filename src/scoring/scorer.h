@@ -46,24 +46,24 @@ struct ScoringWeights {
   double round_the_clock = 0.8;      // activity spread evenly over the 24 hours
   double regular_timing = 0.6;       // machine-regular spacing between requests
   // Trust terms (subtracted).
-  double verified_org = 2.0;         // enterprise or team tier, phone verified, in an org
-  double conversations = 1.5;        // share of real follow-up turns
-  double agent_loop = 1.0;           // share of requests carrying tool results
-  double account_age = 1.2;          // account older than `aged_account_days` at first use
+  double verified_org = 2.0;   // enterprise or team tier, phone verified, in an org
+  double conversations = 1.5;  // share of real follow-up turns
+  double agent_loop = 1.0;     // share of requests carrying tool results
+  double account_age = 1.2;    // account older than `aged_account_days` at first use
   // Shape parameters.
-  double prior_weight = 4.0;         // pseudo-exchanges of shrinkage toward zero
-  double new_account_hours = 72.0;   // "new" below this age at first use
-  double aged_account_days = 180.0;  // "aged" above this age at first use
-  int64_t timing_min_exchanges = 20; // timing terms need this many exchanges
+  double prior_weight = 4.0;          // pseudo-exchanges of shrinkage toward zero
+  double new_account_hours = 72.0;    // "new" below this age at first use
+  double aged_account_days = 180.0;   // "aged" above this age at first use
+  int64_t timing_min_exchanges = 20;  // timing terms need this many exchanges
 
   Status Validate() const;
 };
 
 // One evidence term as it applied to an account.
 struct Contribution {
-  const char* name;  // stable key, e.g. "coercion"
-  double value;      // the term's value in [0, 1]
-  double weight;     // signed weight (trust terms negative)
+  const char* name;    // stable key, e.g. "coercion"
+  double value;        // the term's value in [0, 1]
+  double weight;       // signed weight (trust terms negative)
   std::string reason;  // what a person reads
 };
 

@@ -37,7 +37,6 @@ bool Contains(const std::vector<std::string>& tokens, std::string_view token) {
   return found;
 }
 
-
 }  // namespace
 
 TokenSet::TokenSet(std::vector<std::string> read, std::vector<std::string> write)
@@ -54,7 +53,8 @@ TokenSet TokenSet::FromOptions(const ServiceOptions& options) {
 Scope TokenSet::Authorize(std::string_view authorization) const {
   if (open()) return Scope::kWrite;
   constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() <= kScheme.size() || !AsciiEqualsIgnoreCase(authorization.substr(0, kScheme.size()), kScheme)) {
+  if (authorization.size() <= kScheme.size() ||
+      !AsciiEqualsIgnoreCase(authorization.substr(0, kScheme.size()), kScheme)) {
     return Scope::kNone;
   }
   std::string_view token = authorization.substr(kScheme.size());

@@ -71,11 +71,11 @@ const char* OverrideKindName(OverrideKind kind);
 
 struct Override {
   OverrideKind kind = OverrideKind::kAccount;
-  std::string id;       // account or campaign id
+  std::string id;  // account or campaign id
   Action action = Action::kAllow;
-  std::string by;       // who decided
-  std::string reason;   // why
-  int64_t ts_ms = 0;    // wall-clock time it was set
+  std::string by;      // who decided
+  std::string reason;  // why
+  int64_t ts_ms = 0;   // wall-clock time it was set
 };
 
 class OverrideTable {

@@ -41,7 +41,8 @@ TEST(EventLogTest, OverridesAndAuditPersist) {
     auto log = EventLog::Open(dir, false);
     ASSERT_TRUE(log.ok());
     ASSERT_TRUE((*log)->SaveOverride({OverrideKind::kAccount, "a1", Action::kBlock, "alice", "fraud", 10}, false).ok());
-    ASSERT_TRUE((*log)->SaveOverride({OverrideKind::kCampaign, "C1", Action::kAllow, "bob", "eval lab", 11}, false).ok());
+    ASSERT_TRUE(
+        (*log)->SaveOverride({OverrideKind::kCampaign, "C1", Action::kAllow, "bob", "eval lab", 11}, false).ok());
     ASSERT_TRUE((*log)->SaveOverride({OverrideKind::kAccount, "a1", Action::kAllow, "carol", "appeal", 12}, true).ok());
   }
   auto log = EventLog::Open(dir, false);

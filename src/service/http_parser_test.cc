@@ -107,11 +107,13 @@ TEST(HttpParserTest, RefusesWithTheRightStatus) {
       {"long URI", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\n\r\n", 414},
       {"long URI, incomplete", "GET /" + std::string(9000, 'a'), 414},
       {"huge header", "GET / HTTP/1.1\r\nX: " + std::string(70000, 'a'), 431},
-      {"many headers", "GET / HTTP/1.1\r\n" + [] {
-         std::string s;
-         for (int i = 0; i < 101; ++i) s += "X-" + std::to_string(i) + ": 1\r\n";
-         return s + "\r\n";
-       }(),
+      {"many headers",
+       "GET / HTTP/1.1\r\n" +
+           [] {
+             std::string s;
+             for (int i = 0; i < 101; ++i) s += "X-" + std::to_string(i) + ": 1\r\n";
+             return s + "\r\n";
+           }(),
        431},
   };
   for (const Refusal& c : cases) {
@@ -175,9 +177,15 @@ TEST(HttpParserTest, IncrementalEqualsWholeOnDamagedHeads) {
     for (int e = 0; e < edits; ++e) {
       const size_t at = rng() % text.size();
       switch (rng() % 3) {
-        case 0: text[at] = alphabet[rng() % alphabet.size()]; break;
-        case 1: text.erase(at, 1 + rng() % 3); break;
-        default: text.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+        case 0:
+          text[at] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          text.erase(at, 1 + rng() % 3);
+          break;
+        default:
+          text.insert(at, 1, alphabet[rng() % alphabet.size()]);
+          break;
       }
       if (text.empty()) text = "G";
     }

@@ -56,27 +56,48 @@ int64_t MicrosSince(std::chrono::steady_clock::time_point start) {
 
 const char* Reason(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return status < 400 ? "OK" : "Error";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status < 400 ? "OK" : "Error";
   }
 }
 
@@ -104,17 +125,28 @@ struct RouteSpec {
 
 RouteSpec SpecOf(RouteId id) {
   switch (id) {
-    case RouteId::kHealthz: return {Scope::kNone, Route::kOther, false};
-    case RouteId::kCheck: return {Scope::kRead, Route::kCheck, false};
-    case RouteId::kAuthz: return {Scope::kRead, Route::kCheck, false};
-    case RouteId::kEvents: return {Scope::kWrite, Route::kEvents, true};
-    case RouteId::kAccount: return {Scope::kRead, Route::kAccount, true};
-    case RouteId::kAccountOverride: return {Scope::kWrite, Route::kOverride, true};
-    case RouteId::kCampaignOverride: return {Scope::kWrite, Route::kOverride, true};
-    case RouteId::kCampaigns: return {Scope::kRead, Route::kCampaigns, true};
-    case RouteId::kOverrides: return {Scope::kRead, Route::kOther, true};
-    case RouteId::kMetrics: return {Scope::kRead, Route::kOther, true};
-    case RouteId::kReload: return {Scope::kWrite, Route::kOther, true};
+    case RouteId::kHealthz:
+      return {Scope::kNone, Route::kOther, false};
+    case RouteId::kCheck:
+      return {Scope::kRead, Route::kCheck, false};
+    case RouteId::kAuthz:
+      return {Scope::kRead, Route::kCheck, false};
+    case RouteId::kEvents:
+      return {Scope::kWrite, Route::kEvents, true};
+    case RouteId::kAccount:
+      return {Scope::kRead, Route::kAccount, true};
+    case RouteId::kAccountOverride:
+      return {Scope::kWrite, Route::kOverride, true};
+    case RouteId::kCampaignOverride:
+      return {Scope::kWrite, Route::kOverride, true};
+    case RouteId::kCampaigns:
+      return {Scope::kRead, Route::kCampaigns, true};
+    case RouteId::kOverrides:
+      return {Scope::kRead, Route::kOther, true};
+    case RouteId::kMetrics:
+      return {Scope::kRead, Route::kOther, true};
+    case RouteId::kReload:
+      return {Scope::kWrite, Route::kOther, true};
   }
   return {Scope::kWrite, Route::kOther, true};
 }
@@ -197,8 +229,10 @@ HttpAnswer Serve(DecisionService* service, RouteId id, const Inputs& in) {
     if (spec.need == Scope::kWrite && have != Scope::kWrite) return ErrorAnswer(403, "this token may only read");
   }
   switch (id) {
-    case RouteId::kHealthz: return HttpAnswer{200, "{\"status\":\"ok\"}", "application/json", {}};
-    case RouteId::kCheck: return service->Check(in.body, in.content_type);
+    case RouteId::kHealthz:
+      return HttpAnswer{200, "{\"status\":\"ok\"}", "application/json", {}};
+    case RouteId::kCheck:
+      return service->Check(in.body, in.content_type);
     case RouteId::kAuthz: {
       AuthzRequest r;
       r.account_id = in.account_header;
@@ -207,16 +241,22 @@ HttpAnswer Serve(DecisionService* service, RouteId id, const Inputs& in) {
       r.nginx_compat = QueryValue(in.query, "compat").value_or("") == "nginx";
       return service->Authz(r);
     }
-    case RouteId::kEvents: return service->PostEvents(in.body, in.content_type);
-    case RouteId::kAccount: return service->GetAccount(in.id);
+    case RouteId::kEvents:
+      return service->PostEvents(in.body, in.content_type);
+    case RouteId::kAccount:
+      return service->GetAccount(in.id);
     case RouteId::kAccountOverride:
       return service->SetOverride(OverrideKind::kAccount, in.id, in.body, in.content_type);
     case RouteId::kCampaignOverride:
       return service->SetOverride(OverrideKind::kCampaign, in.id, in.body, in.content_type);
-    case RouteId::kCampaigns: return service->GetCampaigns();
-    case RouteId::kOverrides: return service->GetOverrides();
-    case RouteId::kMetrics: return HttpAnswer{200, service->MetricsText(), "text/plain; version=0.0.4", {}};
-    case RouteId::kReload: return service->Reload();
+    case RouteId::kCampaigns:
+      return service->GetCampaigns();
+    case RouteId::kOverrides:
+      return service->GetOverrides();
+    case RouteId::kMetrics:
+      return HttpAnswer{200, service->MetricsText(), "text/plain; version=0.0.4", {}};
+    case RouteId::kReload:
+      return service->Reload();
   }
   return ErrorAnswer(404, "no such endpoint");
 }
@@ -314,7 +354,7 @@ struct Connection {
   std::string out;
   size_t out_pos = 0;
   Phase phase = Phase::kHead;
-  RequestHead head;         // views into `in`, valid while in.data() == head_base
+  RequestHead head;  // views into `in`, valid while in.data() == head_base
   const char* head_base = nullptr;
   size_t head_scanned = 0;
   size_t head_bytes = 0;
@@ -323,8 +363,8 @@ struct Connection {
   bool close_after_write = false;  // the answer being written is the last
   bool write_shut = false;
   bool peer_eof = false;
-  bool dead = false;            // closed at the end of the current event
-  bool registered = true;       // in the epoll set
+  bool dead = false;       // closed at the end of the current event
+  bool registered = true;  // in the epoll set
   uint64_t requests = 0;
   int64_t request_start_ms = 0;  // first byte of the current request; 0: idle
   int64_t last_read_ms = 0;
@@ -593,7 +633,8 @@ void HttpServer::Impl::Process(Loop* loop, Connection* c) {
     if (c->head_base != c->in.data()) {
       // The buffer moved as the body arrived: parse the head again for views into it.
       size_t scanned = 0;
-      const HeadParse again = ParseRequestHead(std::string_view(c->in).substr(0, c->head_bytes), limits, &c->head, &scanned);
+      const HeadParse again =
+          ParseRequestHead(std::string_view(c->in).substr(0, c->head_bytes), limits, &c->head, &scanned);
       DG_CHECK(again.outcome == ParseOutcome::kComplete);
       c->head_base = c->in.data();
     }
@@ -809,7 +850,8 @@ void HttpServer::Impl::Flush(Loop* loop, Connection* c) {
     SetInterest(loop, c, EPOLLIN);
     return;
   }
-  if (c->interest & EPOLLOUT) SetInterest(loop, c, c->phase == Connection::Phase::kBusy ? 0u : static_cast<uint32_t>(EPOLLIN));
+  if (c->interest & EPOLLOUT)
+    SetInterest(loop, c, c->phase == Connection::Phase::kBusy ? 0u : static_cast<uint32_t>(EPOLLIN));
 }
 
 void HttpServer::Impl::OnWritable(Loop* loop, Connection* c) {
@@ -953,8 +995,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Bind(DecisionService* service, c
   const ServiceOptions& o = config.service;
   if (!IsLoopback(address.host) && service->Authorize("") == Scope::kWrite) {
     return Status::InvalidArgument("refusing to listen on " + address.host +
-                                   " without tokens: configure service.read_tokens/write_tokens or " +
-                                   kWriteTokensEnv);
+                                   " without tokens: configure service.read_tokens/write_tokens or " + kWriteTokensEnv);
   }
   if (!IsLoopback(address.host)) service->RequireTokens();
   auto impl = std::make_unique<Impl>();

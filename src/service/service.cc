@@ -1,9 +1,9 @@
 #include "service/service.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sched.h>
 #include <simdjson.h>
-#include <arpa/inet.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -177,8 +177,7 @@ void WriteOverride(JsonWriter& w, const Override& o, bool cleared) {
 
 // Parses a JSON object body with this thread's parser. On failure fills
 // `*error` with the answer.
-bool ParseObject(std::string_view body, std::string_view content_type, simdjson::dom::object* out,
-                 HttpAnswer* error) {
+bool ParseObject(std::string_view body, std::string_view content_type, simdjson::dom::object* out, HttpAnswer* error) {
   if (!IsJson(MediaType(content_type))) {
     *error = ErrorAnswer(415, "Content-Type must be application/json");
     return false;
@@ -351,8 +350,8 @@ void DecisionService::PublishCampaignChanges() {
   for (size_t c = 0; c < campaigns.size(); ++c) {
     const CampaignInfo& info = campaigns[c];
     PublishedCampaign& seen = published_campaigns_[c];
-    if (seen.id == info.id && seen.action == info.action && seen.alive == info.alive &&
-        seen.core == info.core.size() && seen.fringe == info.fringe.size()) {
+    if (seen.id == info.id && seen.action == info.action && seen.alive == info.alive && seen.core == info.core.size() &&
+        seen.fringe == info.fringe.size()) {
       continue;
     }
     seen = PublishedCampaign{info.id, info.action, info.alive, info.core.size(), info.fringe.size()};
@@ -597,7 +596,8 @@ HttpAnswer DecisionService::Check(std::string_view body, std::string_view conten
   if (obj.at_key("account_id").get(e) != simdjson::SUCCESS || e.is_null()) {
     return ErrorAnswer(400, "missing required field 'account_id'");
   }
-  if (e.get_string().get(account_id) != simdjson::SUCCESS) return ErrorAnswer(400, "field 'account_id' must be a string");
+  if (e.get_string().get(account_id) != simdjson::SUCCESS)
+    return ErrorAnswer(400, "field 'account_id' must be a string");
   if (account_id.empty()) return ErrorAnswer(400, "field 'account_id' must not be empty");
   if (account_id.size() > kMaxIdBytes) return ErrorAnswer(400, "field 'account_id' is too long");
   // Accepted for the contract and validated; the linkage stage will use them
@@ -649,8 +649,8 @@ HttpAnswer DecisionService::Authz(const AuthzRequest& request) {
   a.headers.emplace_back("X-DistillGuard-Score", score);
   if (!directives.empty()) a.headers.emplace_back("X-DistillGuard-Directives", directives);
   if (!client_ip.empty()) a.headers.emplace_back("X-DistillGuard-Client-Ip", client_ip);
-  const bool serve = v.action == Action::kAllow || v.action == Action::kMonitor ||
-                     (v.action == Action::kThrottle && serve_throttled);
+  const bool serve =
+      v.action == Action::kAllow || v.action == Action::kMonitor || (v.action == Action::kThrottle && serve_throttled);
   if (serve) {
     a.status = 204;
     a.body.clear();  // 204 carries no body
@@ -682,9 +682,8 @@ HttpAnswer DecisionService::GetAccount(std::string_view account_id) {
   if (!override) return HttpAnswer{200, AccountRowJson(r)};
   const Action model_action = r.action;
   r.action = override->action;
-  r.reasons.insert(r.reasons.begin(),
-                   std::string(OverrideKindName(override->kind)) + " override by " + override->by + ": " +
-                       override->reason);
+  r.reasons.insert(r.reasons.begin(), std::string(OverrideKindName(override->kind)) + " override by " + override->by +
+                                          ": " + override->reason);
   std::string json = AccountRowJson(r);
   json.pop_back();  // reopen the object to add the override
   JsonWriter w;
@@ -844,8 +843,9 @@ std::string DecisionService::MetricsText() const {
   counter("dg_http_client_errors_total", "Answers with a 4xx status.", http_4xx_.load());
   counter("dg_http_server_errors_total", "Answers with a 5xx status.", http_5xx_.load());
   gauge("dg_process_resident_memory_bytes", "Resident memory of the process.", ResidentMemoryBytes());
-  out += "# HELP dg_request_duration_seconds Time spent handling a request (after it was read).\n"
-         "# TYPE dg_request_duration_seconds histogram\n";
+  out +=
+      "# HELP dg_request_duration_seconds Time spent handling a request (after it was read).\n"
+      "# TYPE dg_request_duration_seconds histogram\n";
   static constexpr const char* kRouteNames[] = {"events", "check", "account", "campaigns", "override", "other"};
   for (size_t i = 0; i < latency_.size(); ++i) {
     latency_[i].Render("dg_request_duration_seconds", std::string("route=\"") + kRouteNames[i] + "\"", &out);

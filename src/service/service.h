@@ -89,9 +89,9 @@ struct ServeOptions {
 // What GET /v1/authz reads from the gateway's subrequest (any method, any
 // path under /v1/authz/, as nginx auth_request and Envoy ext_authz send it).
 struct AuthzRequest {
-  std::string_view account_id;      // value of service.authz_account_header
-  std::string_view forwarded_for;   // X-Forwarded-For (first address is the client)
-  std::string_view real_ip;         // X-Real-IP (used when X-Forwarded-For has no valid address)
+  std::string_view account_id;     // value of service.authz_account_header
+  std::string_view forwarded_for;  // X-Forwarded-For (first address is the client)
+  std::string_view real_ip;        // X-Real-IP (used when X-Forwarded-For has no valid address)
   // True when the caller asked for nginx-compatible statuses (?compat=nginx):
   // nginx auth_request turns anything but 2xx/401/403 into a 500, so a
   // throttle answers 403 with X-DistillGuard-Action: throttle and Retry-After,
@@ -174,7 +174,7 @@ class DecisionService {
 
  private:
   struct Item {
-    int64_t seq = 0;             // log sequence number; 0 for a task
+    int64_t seq = 0;  // log sequence number; 0 for a task
     Event event;
     std::function<void()> task;  // run on the engine thread instead of an event
   };
@@ -232,9 +232,9 @@ class DecisionService {
 
   // The queue between HTTP threads and the engine thread.
   mutable std::mutex queue_mu_;
-  std::condition_variable queue_cv_;      // work arrived or stop
-  std::condition_variable not_full_cv_;   // room in the queue
-  std::condition_variable drained_cv_;    // queue empty and engine idle
+  std::condition_variable queue_cv_;     // work arrived or stop
+  std::condition_variable not_full_cv_;  // room in the queue
+  std::condition_variable drained_cv_;   // queue empty and engine idle
   std::deque<Item> queue_;
   size_t queued_events_ = 0;
   bool engine_busy_ = false;
@@ -243,7 +243,7 @@ class DecisionService {
   // Engine thread state (also touched by Open before the thread starts).
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<RequestIdDedup> dedup_;
-  int64_t applied_seq_ = 0;   // last log entry the engine has seen
+  int64_t applied_seq_ = 0;                   // last log entry the engine has seen
   std::atomic<int64_t> intel_indicators_{0};  // shared-intel indicators loaded (written by the engine thread)
   int64_t last_ts_ms_ = kNoTime;
   bool publish_each_event_ = true;  // off while replaying

@@ -1,9 +1,8 @@
 #include "service/service.h"
 
 #include <gtest/gtest.h>
-#include <simdjson.h>
-
 #include <sched.h>
+#include <simdjson.h>
 
 #include <chrono>
 #include <filesystem>
@@ -30,11 +29,13 @@ std::vector<std::string> Stream() {
   const int64_t t0 = 1776852000000;  // 2026-04-22T10:00:00Z
   for (int i = 0; i < 60; ++i) {
     const std::string ts = FormatRfc3339Ms(t0 + int64_t{i} * 30'000);
-    lines.push_back(R"({"ts":")" + ts + R"(","request_id":"x)" + std::to_string(i) +
-                    R"(","account_id":"attacker","ip_type":"hosting","country":"SG",)"
-                    R"("account":{"created":"2026-04-22T09:00:00Z","tier":"free","phone_verified":false,"billing_country":"US"},)"
-                    R"("prompt":"Think step by step and show your full chain of thought before answering: implement a )"
-                    R"(lock-free queue in C++, task )" + std::to_string(i) + R"(","params":{"logprobs":true,"n":4}})");
+    lines.push_back(
+        R"({"ts":")" + ts + R"(","request_id":"x)" + std::to_string(i) +
+        R"(","account_id":"attacker","ip_type":"hosting","country":"SG",)"
+        R"("account":{"created":"2026-04-22T09:00:00Z","tier":"free","phone_verified":false,"billing_country":"US"},)"
+        R"("prompt":"Think step by step and show your full chain of thought before answering: implement a )"
+        R"(lock-free queue in C++, task )" +
+        std::to_string(i) + R"(","params":{"logprobs":true,"n":4}})");
     if (i % 3 == 0) {
       lines.push_back(R"({"ts":")" + ts + R"(","request_id":"b)" + std::to_string(i) +
                       R"(","account_id":"customer","conversation_id":"c1","turn":)" + std::to_string(i / 3 + 1) +
@@ -186,8 +187,8 @@ TEST(DecisionServiceTest, StateAndOverridesSurviveARestart) {
     s->Drain();
     before_attacker = s->GetAccount("attacker").body;
     before_customer = s->GetAccount("customer").body;
-    const HttpAnswer o = s->SetOverride(OverrideKind::kAccount, "customer", R"({"action":"block","by":"alice","reason":"chargeback"})",
-                                        "application/json");
+    const HttpAnswer o = s->SetOverride(OverrideKind::kAccount, "customer",
+                                        R"({"action":"block","by":"alice","reason":"chargeback"})", "application/json");
     ASSERT_EQ(o.status, 200) << o.body;
     EXPECT_EQ(CheckAction(*s, "customer"), "block");
   }
@@ -239,9 +240,8 @@ TEST(DecisionServiceTest, ReloadRebuildsWithTheNewPolicyOrKeepsTheOld) {
   { std::ofstream(config) << "[policy]\nmin_exchanges = 100000\n"; }
   HttpAnswer a = s->Reload();
   ASSERT_EQ(a.status, 200) << a.body;
-  EXPECT_EQ(CheckAction(*s, "attacker"), s->GetAccount("attacker").body.find("\"monitor\"") != std::string::npos
-                                             ? "monitor"
-                                             : "allow");
+  EXPECT_EQ(CheckAction(*s, "attacker"),
+            s->GetAccount("attacker").body.find("\"monitor\"") != std::string::npos ? "monitor" : "allow");
   EXPECT_FALSE(IsActioned(*ParseAction(CheckAction(*s, "attacker"))));
   { std::ofstream(config) << "[policy]\nno_such_key = 1\n"; }
   a = s->Reload();
@@ -349,10 +349,10 @@ TEST(DecisionServiceTest, AuthzServesThrottledWhenConfigured) {
   { std::ofstream(config) << "[service]\nauthz_throttle = \"serve\"\n"; }
   auto s = OpenService("", config);
   ASSERT_NE(s, nullptr);
-  ASSERT_EQ(s->SetOverride(OverrideKind::kAccount, "c1", R"({"action":"throttle","by":"t","reason":"r"})",
-                           "application/json")
-                .status,
-            200);
+  ASSERT_EQ(
+      s->SetOverride(OverrideKind::kAccount, "c1", R"({"action":"throttle","by":"t","reason":"r"})", "application/json")
+          .status,
+      200);
   const HttpAnswer a = s->Authz("c1", "");
   EXPECT_EQ(a.status, 204);
   EXPECT_EQ(Header(a, "X-DistillGuard-Action"), "throttle");

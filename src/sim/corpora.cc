@@ -33,8 +33,7 @@ constexpr UpstreamFile kUpstreamFiles[] = {
     {"codealpaca", "codealpaca/code_alpaca_2k.json", Layout::kAlpacaArray, ""},
     {"self_instruct", "self_instruct/seed_tasks.jsonl", Layout::kJsonlField, "instruction"},
     {"koala", "koala/koala_test_set.jsonl", Layout::kJsonlField, "prompt"},
-    {"oasst_vicuna", "alpaca_eval_oasst_vicuna/alpaca_eval_oasst_vicuna.jsonl", Layout::kJsonlField,
-     "instruction"},
+    {"oasst_vicuna", "alpaca_eval_oasst_vicuna/alpaca_eval_oasst_vicuna.jsonl", Layout::kJsonlField, "instruction"},
     {"wizardlm", "wizardlm_testset/WizardLM_testset.jsonl", Layout::kJsonlField, "Instruction"},
     {"odex_en", "odex/en_test.jsonl", Layout::kJsonlField, "intent"},
     {"odex_es", "odex/es_test.jsonl", Layout::kJsonlField, "intent"},
@@ -73,8 +72,8 @@ std::vector<std::string> HumanTurns(std::string_view transcript) {
   while (pos != std::string_view::npos) {
     const size_t begin = pos + kHumanMarker.size();
     const size_t next_human = transcript.find(kHumanMarker, begin);
-    std::string_view turn = transcript.substr(begin, next_human == std::string_view::npos ? std::string_view::npos
-                                                                                          : next_human - begin);
+    std::string_view turn =
+        transcript.substr(begin, next_human == std::string_view::npos ? std::string_view::npos : next_human - begin);
     const size_t assistant = turn.find(kAssistantMarker);
     if (assistant != std::string_view::npos) turn = turn.substr(0, assistant);
     while (!turn.empty() && (turn.back() == ' ' || turn.back() == '\n')) turn.remove_suffix(1);

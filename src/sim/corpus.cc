@@ -49,8 +49,7 @@ constexpr EmbeddedSample kEmbeddedSamples[] = {
 
 #undef DG_EMBEDDED_SAMPLES
 
-Status ParseRecord(simdjson::dom::element record, std::string_view source, size_t line_number,
-                   Corpus* corpus) {
+Status ParseRecord(simdjson::dom::element record, std::string_view source, size_t line_number, Corpus* corpus) {
   const auto where = [&] { return fmt::format("{}:{}", source, line_number); };
   simdjson::dom::object object;
   if (record.get_object().get(object) != simdjson::SUCCESS) {
@@ -77,8 +76,7 @@ Status ParseRecord(simdjson::dom::element record, std::string_view source, size_
     corpus->conversations.push_back(std::move(conversation));
     return Status::Ok();
   }
-  return Status::DataLoss(
-      fmt::format("{}: record has neither a string \"text\" nor an array \"turns\"", where()));
+  return Status::DataLoss(fmt::format("{}: record has neither a string \"text\" nor an array \"turns\"", where()));
 }
 
 }  // namespace

@@ -172,7 +172,6 @@ constexpr int64_t kMaxOctet = 255;
 
 }  // namespace
 
-
 std::span<const AsnProfile> ResidentialAsns() { return kResidential; }
 std::span<const AsnProfile> MobileAsns() { return kMobile; }
 std::span<const AsnProfile> BusinessAsns() { return kBusiness; }
@@ -213,8 +212,7 @@ std::string RandomIpv6(const AsnProfile& profile, SimRng& rng) {
   int64_t groups[kRandomGroups];
   for (int64_t& group : groups) group = rng.UniformInt(0, kMaxGroup);
   return fmt::format("{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}", profile.v6_slash32 >> kGroupBits,
-                     profile.v6_slash32 & kMaxGroup, groups[0], groups[1], groups[2], groups[3], groups[4],
-                     groups[5]);
+                     profile.v6_slash32 & kMaxGroup, groups[0], groups[1], groups[2], groups[3], groups[4], groups[5]);
 }
 
 Endpoint MakeEndpoint(const AsnProfile& profile, std::string ip) {

@@ -17,8 +17,8 @@ Status ValidateOptions(const SampleTrafficOptions& o) {
   if (!(o.scale > 0) || o.scale > kMaxScale) {
     return Status::InvalidArgument(fmt::format("scale must be in (0, {}], got {}", kMaxScale, o.scale));
   }
-  if (o.chat_users < 0 || o.developers < 0 || o.coding_agents < 0 || o.enterprise_orgs < 0 ||
-      o.eval_harnesses < 0 || o.campaign_accounts < 0) {
+  if (o.chat_users < 0 || o.developers < 0 || o.coding_agents < 0 || o.enterprise_orgs < 0 || o.eval_harnesses < 0 ||
+      o.campaign_accounts < 0) {
     return Status::InvalidArgument("population sizes must not be negative");
   }
   return Status::Ok();

@@ -237,13 +237,11 @@ TEST(SampleTrafficTest, BenignAccountsRarelyShareAnIdenticalPrompt) {
       events_with_shared_prompt += events_by_prompt[prompt];
     }
   }
-  const double shared_share =
-      static_cast<double>(shared_prompts) / static_cast<double>(accounts_by_prompt.size());
+  const double shared_share = static_cast<double>(shared_prompts) / static_cast<double>(accounts_by_prompt.size());
   EXPECT_LT(shared_share, 0.02) << shared_prompts << " of " << accounts_by_prompt.size()
                                 << " distinct benign prompts occur under several accounts";
   // Weighted by events too: the shared ones are not the frequent ones.
-  const double shared_event_share =
-      static_cast<double>(events_with_shared_prompt) / static_cast<double>(benign_events);
+  const double shared_event_share = static_cast<double>(events_with_shared_prompt) / static_cast<double>(benign_events);
   EXPECT_LT(shared_event_share, 0.02) << events_with_shared_prompt << " of " << benign_events;
 }
 
@@ -281,8 +279,8 @@ TEST(SampleTrafficTest, EverySchemaFieldAppearsSomewhere) {
         "input_tokens", "output_tokens", "stop_reason",     "response"}) {
     EXPECT_TRUE(fields.contains(field)) << field;
   }
-  for (const char* field : {"created", "email_domain", "email_local_shape", "payment_fp", "billing_country",
-                            "phone_verified", "tier"}) {
+  for (const char* field :
+       {"created", "email_domain", "email_local_shape", "payment_fp", "billing_country", "phone_verified", "tier"}) {
     EXPECT_TRUE(account_fields.contains(field)) << field;
   }
   for (const char* field :

@@ -85,7 +85,9 @@ class TableReader {
     return Status::Ok();
   }
 
-  std::string Name(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
+  std::string Name(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
   Status TypeError(std::string_view key, std::string_view want) const {
     return Status::InvalidArgument(fmt::format("scenario key '{}' must be {}", Name(key), want));
   }
@@ -128,9 +130,9 @@ Status ReadCampaign(const toml::table& table, const std::string& path, CampaignS
         return Status::Ok();
       }
     }
-    return Status::InvalidArgument(fmt::format(
-        "scenario key '{}' must be one of \"proxy\", \"hosting\", \"residential\", \"mobile\", got \"{}\"",
-        r.Name("proxy_kind"), *v));
+    return Status::InvalidArgument(
+        fmt::format("scenario key '{}' must be one of \"proxy\", \"hosting\", \"residential\", \"mobile\", got \"{}\"",
+                    r.Name("proxy_kind"), *v));
   });
   r.Int("proxy_pool_size", &c->proxy_pool_size);
   r.Int("daily_cap", &c->daily_cap);
@@ -151,8 +153,7 @@ Status ReadCampaign(const toml::table& table, const std::string& path, CampaignS
 }
 
 // Reads the optional sub-table `name` of `root` with `read`.
-Status ReadSection(const toml::table& root, const char* name,
-                   const std::function<void(TableReader&)>& read) {
+Status ReadSection(const toml::table& root, const char* name, const std::function<void(TableReader&)>& read) {
   const toml::node* node = root.get(name);
   if (node == nullptr) return Status::Ok();
   const toml::table* table = node->as_table();
@@ -243,9 +244,7 @@ Status Check(bool ok, std::string_view key, std::string_view want) {
 Status CheckCount(int64_t v, std::string_view key) {
   return Check(v >= 0 && v <= kMaxCount, key, fmt::format("in [0, {}]", kMaxCount));
 }
-Status CheckShare(double v, std::string_view key) {
-  return Check(v >= 0 && v <= 1, key, "a share in [0, 1]");
-}
+Status CheckShare(double v, std::string_view key) { return Check(v >= 0 && v <= 1, key, "a share in [0, 1]"); }
 Status CheckRate(double v, std::string_view key) {
   return Check(v >= 0 && v <= kMaxRate, key, fmt::format("in [0, {}]", kMaxRate));
 }
@@ -253,8 +252,8 @@ Status CheckRate(double v, std::string_view key) {
 Status ValidateCampaign(const CampaignSpec& c, size_t index, std::string_view where, int64_t days) {
   const auto key = [&](std::string_view name) { return fmt::format("{}.{}", where, name); };
   DG_RETURN_IF_ERROR(Check(!c.name.empty(), key("name"), "a non-empty string"));
-  DG_RETURN_IF_ERROR(Check(c.accounts >= 1 && c.accounts <= kMaxCount, key("accounts"),
-                           fmt::format("in [1, {}]", kMaxCount)));
+  DG_RETURN_IF_ERROR(
+      Check(c.accounts >= 1 && c.accounts <= kMaxCount, key("accounts"), fmt::format("in [1, {}]", kMaxCount)));
   DG_RETURN_IF_ERROR(Check(c.waves >= 1 && c.waves <= kMaxWaves, key("waves"), fmt::format("in [1, {}]", kMaxWaves)));
   DG_RETURN_IF_ERROR(CheckRate(c.wave_spread_hours, key("wave_spread_hours")));
   DG_RETURN_IF_ERROR(Check(c.start_hours >= 0 && c.start_hours < static_cast<double>(days * kMsPerDay / kMsPerHour),
@@ -268,21 +267,21 @@ Status ValidateCampaign(const CampaignSpec& c, size_t index, std::string_view wh
   const auto& names = EmbeddedCorpusNames();
   for (const std::string& name : c.corpora) {
     if (std::find(names.begin(), names.end(), name) == names.end()) {
-      return Status::InvalidArgument(fmt::format("scenario key '{}' names an unknown corpus '{}'", key("corpora"), name));
+      return Status::InvalidArgument(
+          fmt::format("scenario key '{}' names an unknown corpus '{}'", key("corpora"), name));
     }
   }
-  DG_RETURN_IF_ERROR(Check(c.system_prompts >= 1 && c.system_prompts <= kMaxCount, key("system_prompts"),
-                           "at least 1"));
+  DG_RETURN_IF_ERROR(
+      Check(c.system_prompts >= 1 && c.system_prompts <= kMaxCount, key("system_prompts"), "at least 1"));
   DG_RETURN_IF_ERROR(CheckShare(c.agentic_share, key("agentic_share")));
   DG_RETURN_IF_ERROR(CheckShare(c.rubric_share, key("rubric_share")));
-  DG_RETURN_IF_ERROR(Check(c.agentic_share + c.rubric_share <= 1, key("rubric_share"),
-                           "at most 1 - agentic_share"));
+  DG_RETURN_IF_ERROR(Check(c.agentic_share + c.rubric_share <= 1, key("rubric_share"), "at most 1 - agentic_share"));
   DG_RETURN_IF_ERROR(CheckShare(c.logprobs_share, key("logprobs_share")));
-  DG_RETURN_IF_ERROR(Check(c.proxy_pool_size >= 1 && c.proxy_pool_size <= kMaxCount, key("proxy_pool_size"),
-                           "at least 1"));
+  DG_RETURN_IF_ERROR(
+      Check(c.proxy_pool_size >= 1 && c.proxy_pool_size <= kMaxCount, key("proxy_pool_size"), "at least 1"));
   DG_RETURN_IF_ERROR(CheckCount(c.daily_cap, key("daily_cap")));
-  DG_RETURN_IF_ERROR(Check(std::abs(c.utc_offset_hours) <= kMaxUtcOffsetHours, key("utc_offset_hours"),
-                           "in [-14, 14]"));
+  DG_RETURN_IF_ERROR(
+      Check(std::abs(c.utc_offset_hours) <= kMaxUtcOffsetHours, key("utc_offset_hours"), "in [-14, 14]"));
   DG_RETURN_IF_ERROR(CheckShare(c.camouflage_share, key("camouflage_share")));
   DG_RETURN_IF_ERROR(Check(c.camouflage_share < 1, key("camouflage_share"), "below 1 (a campaign sends tasks)"));
   DG_RETURN_IF_ERROR(CheckShare(c.multi_turn_share, key("multi_turn_share")));
@@ -318,8 +317,8 @@ Status ValidateScenario(const Scenario& s) {
   DG_RETURN_IF_ERROR(Check(s.days >= 1 && s.days <= kMaxDays, "scenario.days", fmt::format("in [1, {}]", kMaxDays)));
   DG_RETURN_IF_ERROR(Check(!s.model.empty(), "scenario.model", "a non-empty string"));
   DG_RETURN_IF_ERROR(Check(!s.new_model.empty(), "scenario.new_model", "a non-empty string"));
-  DG_RETURN_IF_ERROR(Check(s.release_hours >= 0 && s.release_hours <= kMaxRate, "scenario.release_hours",
-                           "a non-negative number"));
+  DG_RETURN_IF_ERROR(
+      Check(s.release_hours >= 0 && s.release_hours <= kMaxRate, "scenario.release_hours", "a non-negative number"));
   DG_RETURN_IF_ERROR(CheckCount(s.chat.count, "chat.count"));
   DG_RETURN_IF_ERROR(CheckRate(s.chat.sessions_per_day, "chat.sessions_per_day"));
   DG_RETURN_IF_ERROR(CheckShare(s.chat.carrier_nat_share, "chat.carrier_nat_share"));
@@ -331,7 +330,8 @@ Status ValidateScenario(const Scenario& s) {
   DG_RETURN_IF_ERROR(CheckRate(s.coding_agent.sessions_per_workday, "coding_agent.sessions_per_workday"));
   const EnterprisePopulation& e = s.enterprise;
   DG_RETURN_IF_ERROR(CheckCount(e.orgs, "enterprise.orgs"));
-  DG_RETURN_IF_ERROR(Check(e.min_accounts >= 1 && e.min_accounts <= kMaxCount, "enterprise.min_accounts", "at least 1"));
+  DG_RETURN_IF_ERROR(
+      Check(e.min_accounts >= 1 && e.min_accounts <= kMaxCount, "enterprise.min_accounts", "at least 1"));
   DG_RETURN_IF_ERROR(Check(e.max_accounts >= e.min_accounts && e.max_accounts <= kMaxCount, "enterprise.max_accounts",
                            "at least min_accounts"));
   DG_RETURN_IF_ERROR(Check(e.min_peak_per_hour > 0 && e.min_peak_per_hour <= kMaxRate, "enterprise.min_peak_per_hour",
@@ -340,8 +340,8 @@ Status ValidateScenario(const Scenario& s) {
                            "enterprise.max_peak_per_hour", "at least min_peak_per_hour"));
   DG_RETURN_IF_ERROR(CheckShare(e.night_factor, "enterprise.night_factor"));
   DG_RETURN_IF_ERROR(CheckCount(e.min_batch, "enterprise.min_batch"));
-  DG_RETURN_IF_ERROR(Check(e.max_batch >= e.min_batch && e.max_batch <= kMaxCount, "enterprise.max_batch",
-                           "at least min_batch"));
+  DG_RETURN_IF_ERROR(
+      Check(e.max_batch >= e.min_batch && e.max_batch <= kMaxCount, "enterprise.max_batch", "at least min_batch"));
   DG_RETURN_IF_ERROR(CheckCount(s.eval_harness.count, "eval_harness.count"));
   DG_RETURN_IF_ERROR(CheckRate(s.eval_harness.runs_per_workday, "eval_harness.runs_per_workday"));
   DG_RETURN_IF_ERROR(CheckCount(s.research_lab.count, "research_lab.count"));
@@ -352,8 +352,8 @@ Status ValidateScenario(const Scenario& s) {
     const std::string where = fmt::format("campaign[{}]", i);
     DG_RETURN_IF_ERROR(ValidateCampaign(s.campaigns[i], i, where, s.days));
     if (!names.insert(s.campaigns[i].name).second) {
-      return Status::InvalidArgument(fmt::format("scenario key '{}.name': campaign name '{}' is used twice", where,
-                                                 s.campaigns[i].name));
+      return Status::InvalidArgument(
+          fmt::format("scenario key '{}.name': campaign name '{}' is used twice", where, s.campaigns[i].name));
     }
   }
   return Status::Ok();

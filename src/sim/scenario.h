@@ -38,7 +38,7 @@ inline constexpr int64_t kDefaultScenarioStartMs = 1776643200000;
 // (chat) web and mobile users, multi-turn, diurnal in their own time zone.
 struct ChatPopulation {
   int64_t count = 0;
-  double sessions_per_day = 1.8;  // median over users (log-normal spread)
+  double sessions_per_day = 1.8;    // median over users (log-normal spread)
   double carrier_nat_share = 0.35;  // of mobile users: behind a shared carrier-NAT address
   double university_share = 0.0;    // on a campus network behind a few shared addresses
   double vpn_share = 0.04;          // browse through a commercial VPN
@@ -64,8 +64,8 @@ struct EnterprisePopulation {
   int64_t max_accounts = 8;
   double min_peak_per_hour = 15;  // exchanges per workload at business-hour peak
   double max_peak_per_hour = 30;
-  double night_factor = 0.3;      // off-hours rate relative to the peak
-  int64_t min_batch = 150;        // nightly batch job size, exchanges
+  double night_factor = 0.3;  // off-hours rate relative to the peak
+  int64_t min_batch = 150;    // nightly batch job size, exchanges
   int64_t max_batch = 400;
 };
 
@@ -99,31 +99,31 @@ struct CampaignSpec {
   int64_t accounts = 80;  // accounts active at once (slots)
   int64_t waves = 3;      // accounts are created in this many waves
   double wave_spread_hours = 2;
-  double start_hours = 0;  // when the campaign starts, after the scenario start
+  double start_hours = 0;           // when the campaign starts, after the scenario start
   double min_daily_exchanges = 20;  // per account per day
   double max_daily_exchanges = 40;
   int64_t target_exchanges = 0;  // > 0: rates scaled so the campaign sends about this many
   std::vector<std::string> corpora = {"alpaca", "codealpaca", "self_instruct"};
-  int64_t system_prompts = 2;  // distinct system prompts shared across the accounts
+  int64_t system_prompts = 2;   // distinct system prompts shared across the accounts
   double agentic_share = 0.25;  // of task prompts framed as agentic/tool-use tasks
   double rubric_share = 0.05;   // of task prompts asking for rubric grading
   double logprobs_share = 0.25;
   // Evasion knobs; the defaults are a naive campaign.
   ProxyKind proxy_kind = ProxyKind::kProxy;
-  int64_t proxy_pool_size = 1500;  // exit addresses
-  int64_t daily_cap = 0;           // > 0: at most this many exchanges per account per UTC day
-  bool human_hours = false;        // diurnal, bursty activity instead of a steady 24/7 rate
-  double utc_offset_hours = 0;     // the time zone of human_hours
-  double camouflage_share = 0;     // of exchanges that are ordinary benign prompts
-  bool paraphrase = false;         // wrappers paraphrased per request, not fixed templates
-  double multi_turn_share = 0;     // of exchanges that follow up in the same conversation
-  double account_age_days = 0;     // > 0: accounts bought/aged this long before first use
+  int64_t proxy_pool_size = 1500;     // exit addresses
+  int64_t daily_cap = 0;              // > 0: at most this many exchanges per account per UTC day
+  bool human_hours = false;           // diurnal, bursty activity instead of a steady 24/7 rate
+  double utc_offset_hours = 0;        // the time zone of human_hours
+  double camouflage_share = 0;        // of exchanges that are ordinary benign prompts
+  bool paraphrase = false;            // wrappers paraphrased per request, not fixed templates
+  double multi_turn_share = 0;        // of exchanges that follow up in the same conversation
+  double account_age_days = 0;        // > 0: accounts bought/aged this long before first use
   int64_t accounts_per_payment = 16;  // 1: every account its own payment method
-  bool diverse_emails = false;     // consumer-like email domains and local-part shapes
-  int64_t lifetime_exchanges = 0;  // > 0: abandon an account after this many, open a fresh one
-  double lifetime_hours = 0;       // > 0: same, after this long in use
-  double ramp_up_days = 0;         // > 0: rate grows linearly from 10% to 100% over this
-  double model_switch_share = 0.6;  // of accounts moving to the new model soon after release
+  bool diverse_emails = false;        // consumer-like email domains and local-part shapes
+  int64_t lifetime_exchanges = 0;     // > 0: abandon an account after this many, open a fresh one
+  double lifetime_hours = 0;          // > 0: same, after this long in use
+  double ramp_up_days = 0;            // > 0: rate grows linearly from 10% to 100% over this
+  double model_switch_share = 0.6;    // of accounts moving to the new model soon after release
   // The campaign's own random stream (proxy pool, schedule, playbook choices)
   // when >= 0; otherwise derived from the scenario seed. Two runs with
   // different seeds and the same operation_seed are one operation seen by
@@ -137,9 +137,9 @@ struct Scenario {
   uint64_t seed = 42;
   int64_t start_ms = kDefaultScenarioStartMs;
   int64_t days = 3;
-  std::string model = "orion-2.5";      // the stable model
-  std::string new_model = "orion-3";    // released during the window
-  double release_hours = 41;            // after start; past the window: no release
+  std::string model = "orion-2.5";    // the stable model
+  std::string new_model = "orion-3";  // released during the window
+  double release_hours = 41;          // after start; past the window: no release
   ChatPopulation chat;
   DeveloperPopulation developer;
   CodingAgentPopulation coding_agent;

@@ -309,8 +309,7 @@ TEST(ScenarioSuiteTest, EveryShippedScenarioParsesAndSimulatesWithItsCounts) {
     constexpr int64_t kTestMaxAccounts = 1000;
     int64_t accounts = loaded->chat.count + loaded->developer.count;
     for (const CampaignSpec& c : loaded->campaigns) accounts += c.accounts;
-    const Scenario s =
-        accounts > kTestMaxAccounts ? ScaleScenario(*loaded, 0.1) : *loaded;
+    const Scenario s = accounts > kTestMaxAccounts ? ScaleScenario(*loaded, 0.1) : *loaded;
     Scenario small = s;
     if (small.enterprise.max_batch > 1000) {
       small.enterprise.min_batch /= 10;
@@ -346,11 +345,10 @@ TEST(ScenarioSuiteTest, EveryShippedScenarioParsesAndSimulatesWithItsCounts) {
       EXPECT_GE(run.stats.attack_accounts, campaign_accounts * 9 / 10);
     }
   }
-  for (const char* required : {"no_attack", "naive_hydra", "two_campaigns", "all_knobs_25k",
-                               "benign_heavy_enterprise", "knob_proxy_residential", "knob_volume_cap",
-                               "knob_human_hours", "knob_camouflage", "knob_paraphrase", "knob_multi_turn",
-                               "knob_account_ageing", "knob_payment_email_diversity", "knob_rotation",
-                               "knob_ramp_up", "knob_model_switch"}) {
+  for (const char* required : {"no_attack", "naive_hydra", "two_campaigns", "all_knobs_25k", "benign_heavy_enterprise",
+                               "knob_proxy_residential", "knob_volume_cap", "knob_human_hours", "knob_camouflage",
+                               "knob_paraphrase", "knob_multi_turn", "knob_account_ageing",
+                               "knob_payment_email_diversity", "knob_rotation", "knob_ramp_up", "knob_model_switch"}) {
     EXPECT_TRUE(names.count(required)) << required;
   }
 }
@@ -415,9 +413,10 @@ TEST_F(KnobTest, CamouflagePutsBenignPromptsIntoCampaignTraffic) {
 }
 
 bool HasFixedWrapper(const Ev& e) {
-  for (const char* phrase : {"Think through this step by step. Show your complete reasoning",
-                             "Break the following task into a detailed plan", "Solve the following programming task. First",
-                             "Solve the task below as an autonomous agent"}) {
+  for (const char* phrase :
+       {"Think through this step by step. Show your complete reasoning",
+        "Break the following task into a detailed plan", "Solve the following programming task. First",
+        "Solve the task below as an autonomous agent"}) {
     if (e.prompt.find(phrase) != std::string::npos) return true;
   }
   return false;
@@ -575,8 +574,8 @@ TEST(NoLeakTest, NoArtefactValueOccursOnlyInAttackEvents) {
   EXPECT_EQ(run.events_text.find("Qz7-campaign-marker"), std::string::npos) << "the campaign name leaked";
   using Field = std::string Ev::*;
   const std::pair<const char*, Field> fields[] = {
-      {"user_agent", &Ev::user_agent}, {"client_fp", &Ev::client_fp},       {"model", &Ev::model},
-      {"ip_type", &Ev::ip_type},       {"stop_reason", &Ev::stop_reason},   {"tier", &Ev::tier},
+      {"user_agent", &Ev::user_agent},     {"client_fp", &Ev::client_fp},     {"model", &Ev::model},
+      {"ip_type", &Ev::ip_type},           {"stop_reason", &Ev::stop_reason}, {"tier", &Ev::tier},
       {"email_domain", &Ev::email_domain},
   };
   for (const auto& [name, field] : fields) {
@@ -621,7 +620,8 @@ TEST(NoLeakTest, BenignAccountsRarelyShareAPrompt) {
 // --------------------------------------------------------------------------
 
 TEST(CorporaTest, EmbeddedTracesParse) {
-  for (auto [name, rows] : {std::pair{"azure_conv", 4000u}, std::pair{"azure_code", 3000u}, std::pair{"mooncake", 3000u}}) {
+  for (auto [name, rows] :
+       {std::pair{"azure_conv", 4000u}, std::pair{"azure_code", 3000u}, std::pair{"mooncake", 3000u}}) {
     Result<Trace> trace = LoadEmbeddedTrace(name);
     ASSERT_TRUE(trace.ok()) << trace.status().message();
     EXPECT_EQ(trace->records.size(), rows) << name;
@@ -632,11 +632,11 @@ TEST(CorporaTest, EmbeddedTracesParse) {
 
 TEST(CorporaTest, BadTracesAreDataLoss) {
   EXPECT_EQ(ParseTrace("nope\n", TraceFormat::kAzureCsv, "x").status().code(), StatusCode::kDataLoss);
-  EXPECT_EQ(ParseTrace("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.68,1,x\n",
-                       TraceFormat::kAzureCsv, "x")
-                .status()
-                .code(),
-            StatusCode::kDataLoss);
+  EXPECT_EQ(
+      ParseTrace("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.68,1,x\n", TraceFormat::kAzureCsv, "x")
+          .status()
+          .code(),
+      StatusCode::kDataLoss);
   EXPECT_EQ(ParseTrace("{\"timestamp\": 1}\n", TraceFormat::kMooncakeJsonl, "x").status().code(),
             StatusCode::kDataLoss);
 }

@@ -1,5 +1,3 @@
-#include "sim/scenario.h"
-
 #include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 
@@ -19,6 +17,7 @@
 #include "sim/corpus.h"
 #include "sim/network.h"
 #include "sim/random.h"
+#include "sim/scenario.h"
 #include "sim/text_variation.h"
 #include "sim/traces.h"
 #include "sim/traffic.h"
@@ -79,7 +78,7 @@ constexpr double kEstablishedMinAgeDays = 90;
 
 constexpr std::string_view kConsumerEmailDomains[] = {
     "gmail.com", "outlook.com", "yahoo.com",   "icloud.com", "proton.me", "hotmail.com", "gmx.de",
-    "web.de",    "naver.com",   "yahoo.co.jp", "orange.fr",  "mail.ru",   "live.co.uk", "mailbox.org",
+    "web.de",    "naver.com",   "yahoo.co.jp", "orange.fr",  "mail.ru",   "live.co.uk",  "mailbox.org",
 };
 
 // Chat users' diurnal activity by local hour: quiet nights, a lunch bump
@@ -91,8 +90,7 @@ constexpr double kChatHourWeights[kHoursPerDay] = {
 
 // Working hours with a lunch dip (developers, coding agents, labs).
 constexpr double kWorkHourWeights[kHoursPerDay] = {
-    0,   0,   0,   0,   0,   0,   0.05, 0.2, 0.6,  1.0, 1.0, 1.0,
-    0.6, 0.9, 1.0, 1.0, 1.0, 0.8, 0.4,  0.2, 0.25, 0.2, 0.1, 0.02,
+    0, 0, 0, 0, 0, 0, 0.05, 0.2, 0.6, 1.0, 1.0, 1.0, 0.6, 0.9, 1.0, 1.0, 1.0, 0.8, 0.4, 0.2, 0.25, 0.2, 0.1, 0.02,
 };
 constexpr double kWeekendActivityFactor = 0.15;
 constexpr int64_t kMinSessionGapMs = 5 * kMsPerMinute;
@@ -103,8 +101,8 @@ constexpr int64_t kMinSessionGapMs = 5 * kMsPerMinute;
 
 // The corpora by use; they point into a SimCorpora that outlives the run.
 struct SampleCorpora {
-  const Corpus *alpaca, *codealpaca, *self_instruct, *koala, *oasst_vicuna, *wizardlm, *odex_en, *odex_es,
-      *odex_ja, *odex_ru, *humaneval, *mbpp, *gsm8k, *hh_rlhf, *mt_bench;
+  const Corpus *alpaca, *codealpaca, *self_instruct, *koala, *oasst_vicuna, *wizardlm, *odex_en, *odex_es, *odex_ja,
+      *odex_ru, *humaneval, *mbpp, *gsm8k, *hh_rlhf, *mt_bench;
 };
 
 SampleCorpora CorporaByUse(const SimCorpora& all) {
@@ -324,9 +322,8 @@ int Weekday(int64_t day_number) { return static_cast<int>((day_number + kEpochWe
 // Poisson(mean_per_weekday(weekday)) sessions at local hours drawn from
 // hour_weights. Every account in the sample has at least one session.
 template <typename MeanPerWeekday>
-std::vector<int64_t> PlanSessions(const World& world, int utc_offset_minutes,
-                                  std::span<const double> hour_weights, MeanPerWeekday mean_per_weekday,
-                                  SimRng& rng) {
+std::vector<int64_t> PlanSessions(const World& world, int utc_offset_minutes, std::span<const double> hour_weights,
+                                  MeanPerWeekday mean_per_weekday, SimRng& rng) {
   std::vector<int64_t> starts;
   const int64_t first_day = DayNumber(world.start_ms);
   const auto local_time = [&](int64_t day, size_t hour) {
@@ -490,10 +487,9 @@ void GenerateChatUser(const World& world, int64_t index, TrafficCollector* out) 
   const uint32_t home_ip = RandomIpv4(home, rng);
   const AsnProfile* carrier = PickInCountry(MobileAsns(), home.country, rng);
   const double device_roll = rng.Uniform01();
-  double desktop_share = device_roll < kChatMobileOnlyShare ? 0.0
-                         : device_roll < kChatMobileOnlyShare + kChatDesktopOnlyShare
-                             ? 1.0
-                             : kChatMixedDesktopShare;
+  double desktop_share = device_roll < kChatMobileOnlyShare                           ? 0.0
+                         : device_roll < kChatMobileOnlyShare + kChatDesktopOnlyShare ? 1.0
+                                                                                      : kChatMixedDesktopShare;
   if (carrier == nullptr) desktop_share = 1.0;
   const ClientSoftware desktop = rng.Pick(DesktopBrowsers());
   const ClientSoftware mobile = rng.Pick(MobileClients());
@@ -716,8 +712,7 @@ std::string_view DrawDevBase(const World& world, std::string_view country, SimRn
   return rng.Pick(c.mbpp->texts);
 }
 
-void GenerateDeveloper(const World& world, int64_t index, const std::vector<DevTeam>& teams,
-                       TrafficCollector* out) {
+void GenerateDeveloper(const World& world, int64_t index, const std::vector<DevTeam>& teams, TrafficCollector* out) {
   SimRng rng(DeriveSeed(world.seed, kKindDeveloper, static_cast<uint64_t>(index)));
   const double tier_roll = rng.Uniform01();
   std::string_view tier = kTierPro;
@@ -751,8 +746,7 @@ void GenerateDeveloper(const World& world, int64_t index, const std::vector<DevT
   account.id = out->NewAccountId();
   account.org_id = team != nullptr ? team->org_id : "";
   account.facts.created_ms = CreatedBefore(world.start_ms, kBenignMinAgeDays, kBenignMaxAgeDays, rng);
-  account.facts.email_domain =
-      team != nullptr ? team->email_domain : std::string(rng.Pick(kConsumerEmailDomains));
+  account.facts.email_domain = team != nullptr ? team->email_domain : std::string(rng.Pick(kConsumerEmailDomains));
   account.facts.email_local_shape = BenignEmailShape(rng);
   account.facts.payment_fp = team != nullptr ? team->payment_fp : out->NewPaymentFingerprint();
   account.facts.billing_country = std::string(home.country);
@@ -787,8 +781,7 @@ void GenerateDeveloper(const World& world, int64_t index, const std::vector<DevT
   const std::vector<int64_t> sessions = PlanSessions(
       world, home.utc_offset_minutes, kWorkHourWeights,
       [&](int weekday) {
-        return weekday < kFirstWeekendDay ? sessions_per_workday
-                                          : sessions_per_workday * kWeekendActivityFactor;
+        return weekday < kFirstWeekendDay ? sessions_per_workday : sessions_per_workday * kWeekendActivityFactor;
       },
       rng);
 
@@ -855,9 +848,7 @@ void GenerateDevelopers(const World& world, TrafficCollector* out) {
   SimRng rng(DeriveSeed(world.seed, "developer-teams"));
   std::vector<DevTeam> teams;
   const int64_t team_count =
-      count == 0
-          ? 0
-          : std::max<int64_t>(1, std::llround(static_cast<double>(count) * kDevTeamShare / kDevsPerTeam));
+      count == 0 ? 0 : std::max<int64_t>(1, std::llround(static_cast<double>(count) * kDevTeamShare / kDevsPerTeam));
   for (int64_t i = 0; i < team_count; ++i) {
     DevTeam team;
     team.org_id = out->NewOrgId();
@@ -914,8 +905,8 @@ constexpr double kAgentTemperature = 1.0;
 constexpr std::string_view kCliAgentTools[] = {"read_file", "edit_file", "write_file", "bash",
                                                "grep",      "glob",      "todo_write", "web_fetch"};
 constexpr std::string_view kAiderTools[] = {"read_file", "edit_file", "bash"};
-constexpr std::string_view kIdeAgentTools[] = {
-    "read_file", "edit_file", "list_dir", "run_terminal_command", "search_codebase", "web_search"};
+constexpr std::string_view kIdeAgentTools[] = {"read_file",       "edit_file", "list_dir", "run_terminal_command",
+                                               "search_codebase", "web_search"};
 
 // The product's own system prompt: identical for all its users, as with
 // real agent products (shared system prompts are not campaign evidence).
@@ -950,8 +941,7 @@ constexpr std::string_view kTaskFramings[] = {
     "Fix this in {repo}: {task}\n\nThen update the tests.",
 };
 
-constexpr std::string_view kAgentActions[] = {"Reading", "Editing", "Running tests for", "Searching",
-                                              "Checking"};
+constexpr std::string_view kAgentActions[] = {"Reading", "Editing", "Running tests for", "Searching", "Checking"};
 constexpr std::string_view kToolResults[] = {
     "{n} lines",   "ok: 1 file changed", "exit code 0: {n} passed", "exit code 1: 1 failed, {n} passed",
     "{n} matches", "no output",
@@ -983,8 +973,7 @@ void GenerateCodingAgent(const World& world, int64_t index, TrafficCollector* ou
   if (team) account.org_id = out->NewOrgId();
   account.facts.created_ms = CreatedBefore(world.start_ms, kEstablishedMinAgeDays, kBenignMaxAgeDays, rng);
   const std::string company = CompanyName(rng);
-  account.facts.email_domain =
-      team ? CompanyDomain(company, rng) : std::string(rng.Pick(kConsumerEmailDomains));
+  account.facts.email_domain = team ? CompanyDomain(company, rng) : std::string(rng.Pick(kConsumerEmailDomains));
   account.facts.email_local_shape = BenignEmailShape(rng);
   account.facts.payment_fp = out->NewPaymentFingerprint();
   account.facts.billing_country = std::string(home.country);
@@ -997,12 +986,12 @@ void GenerateCodingAgent(const World& world, int64_t index, TrafficCollector* ou
   const WritingStyle style = WritingStyle::RandomDeveloper(rng);
   const int64_t thinking_budget = rng.Pick(kAgentThinkingChoices);
   const ModelPlan model = DrawAdoption(world, kAgentAdoptionShare, kAgentAdoptionDelayHours, rng);
-  const double sessions_per_workday = rng.LogNormal(world.scenario->coding_agent.sessions_per_workday, kAgentSessionsSigma);
+  const double sessions_per_workday =
+      rng.LogNormal(world.scenario->coding_agent.sessions_per_workday, kAgentSessionsSigma);
   const std::vector<int64_t> sessions = PlanSessions(
       world, home.utc_offset_minutes, kWorkHourWeights,
       [&](int weekday) {
-        return weekday < kFirstWeekendDay ? sessions_per_workday
-                                          : sessions_per_workday * kWeekendActivityFactor;
+        return weekday < kFirstWeekendDay ? sessions_per_workday : sessions_per_workday * kWeekendActivityFactor;
       },
       rng);
 
@@ -1070,8 +1059,7 @@ void GenerateCodingAgent(const World& world, int64_t index, TrafficCollector* ou
         e.input_tokens = context;
         const int64_t tool_calls = last ? 0 : rng.UniformInt(1, kAgentMaxToolCalls);
         e.tool_calls = tool_calls;
-        SetOutput(DrawTokens(last ? kAgentMedianFinalOutputTokens : kAgentMedianStepOutputTokens,
-                             kOutputSigma, rng),
+        SetOutput(DrawTokens(last ? kAgentMedianFinalOutputTokens : kAgentMedianStepOutputTokens, kOutputSigma, rng),
                   last ? kStopEndTurn : kStopToolUse, &e);
         out->Emit(handle, e);
 
@@ -1116,8 +1104,7 @@ enum class Workload { kTickets, kSummaries, kExtraction, kTranslation, kCount };
 constexpr std::string_view kTicketLabels[] = {"billing", "bug", "feature", "account", "other"};
 constexpr std::string_view kTicketChannels[] = {"email", "chat", "web form", "phone transcript"};
 constexpr std::string_view kPlans[] = {"starter", "business", "enterprise"};
-constexpr std::string_view kDocKinds[] = {"incident report", "meeting notes", "customer call notes",
-                                          "vendor memo"};
+constexpr std::string_view kDocKinds[] = {"incident report", "meeting notes", "customer call notes", "vendor memo"};
 constexpr std::string_view kTeams[] = {"support", "operations", "sales", "platform"};
 constexpr std::string_view kForeignLanguages[] = {"es", "ja", "ru"};
 
@@ -1156,9 +1143,7 @@ WorkloadSpec MakeWorkload(Workload kind, std::string_view company) {
 }
 
 std::string EnterprisePrompt(const World& world, Workload kind, int64_t item_id, SimRng& rng) {
-  const auto text = [&]() -> const std::string& {
-    return *world.ticket_texts[rng.Index(world.ticket_texts.size())];
-  };
+  const auto text = [&]() -> const std::string& { return *world.ticket_texts[rng.Index(world.ticket_texts.size())]; };
   switch (kind) {
     case Workload::kTickets: {
       const std::string_view channel = rng.Pick(kTicketChannels);
@@ -1227,7 +1212,8 @@ void GenerateEnterpriseOrg(const World& world, int64_t index, TrafficCollector* 
     std::vector<std::string> keys;
   };
   std::vector<ServiceAccount> accounts;
-  const int64_t account_count = rng.UniformInt(world.scenario->enterprise.min_accounts, world.scenario->enterprise.max_accounts);
+  const int64_t account_count =
+      rng.UniformInt(world.scenario->enterprise.min_accounts, world.scenario->enterprise.max_accounts);
   for (int64_t a = 0; a < account_count; ++a) {
     SimAccount account;
     account.id = out->NewAccountId();
@@ -1267,7 +1253,8 @@ void GenerateEnterpriseOrg(const World& world, int64_t index, TrafficCollector* 
   };
   std::vector<Job> jobs;
   for (size_t w = 0; w < workloads.size(); ++w) {
-    const double peak_per_hour = rng.Uniform(world.scenario->enterprise.min_peak_per_hour, world.scenario->enterprise.max_peak_per_hour);
+    const double peak_per_hour =
+        rng.Uniform(world.scenario->enterprise.min_peak_per_hour, world.scenario->enterprise.max_peak_per_hour);
     double t = static_cast<double>(world.start_ms);
     // Thinning of an arrival process at the peak rate whose gaps are the
     // conversation trace's, scaled: real bursts, not a Poisson process.
@@ -1301,9 +1288,8 @@ void GenerateEnterpriseOrg(const World& world, int64_t index, TrafficCollector* 
       }
     }
   }
-  std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
-    return a.ts_ms != b.ts_ms ? a.ts_ms < b.ts_ms : a.account < b.account;
-  });
+  std::sort(jobs.begin(), jobs.end(),
+            [](const Job& a, const Job& b) { return a.ts_ms != b.ts_ms ? a.ts_ms < b.ts_ms : a.account < b.account; });
 
   int64_t item_id = rng.UniformInt(kTicketIdMin, kTicketIdMax);
   for (const Job& job : jobs) {
@@ -1408,16 +1394,15 @@ void GenerateEvalHarness(const World& world, int64_t index, TrafficCollector* ou
   const SampleCorpora& c = *world.corpora;
   std::vector<SuiteSpec> suites = {
       {Suite::kGsm8k, rng.Pick(kGsm8kTemplates), c.gsm8k->texts, kGsm8kMaxTokens, kGsm8kMedianTokens},
-      {Suite::kHumanEval, rng.Pick(kHumanEvalTemplates), c.humaneval->texts, kCodeMaxTokens,
-       kCodeMedianTokens},
+      {Suite::kHumanEval, rng.Pick(kHumanEvalTemplates), c.humaneval->texts, kCodeMaxTokens, kCodeMedianTokens},
       {Suite::kMbpp, rng.Pick(kMbppTemplates), c.mbpp->texts, kCodeMaxTokens, kCodeMedianTokens},
   };
   rng.Shuffle(&suites);
   suites.resize(static_cast<size_t>(rng.UniformInt(1, kEvalMaxSuites)));
   // The first harness always runs the chain-of-thought GSM8K suite: the
   // sample must contain that hard benign case.
-  if (index == 0 && std::none_of(suites.begin(), suites.end(),
-                                 [](const SuiteSpec& s) { return s.suite == Suite::kGsm8k; })) {
+  if (index == 0 &&
+      std::none_of(suites.begin(), suites.end(), [](const SuiteSpec& s) { return s.suite == Suite::kGsm8k; })) {
     suites.push_back({Suite::kGsm8k, kGsm8kTemplates[0], c.gsm8k->texts, kGsm8kMaxTokens, kGsm8kMedianTokens});
   }
 
@@ -1439,8 +1424,7 @@ void GenerateEvalHarness(const World& world, int64_t index, TrafficCollector* ou
     if (rng.Bernoulli(kEvalNightlyShare)) {
       // Nightly CI: same day, at a fixed early hour UTC.
       constexpr int kNightlyCiHourUtc = 2;
-      run_start =
-          DayNumber(start) * kMsPerDay + kNightlyCiHourUtc * kMsPerHour + rng.UniformInt(0, kMsPerMinute);
+      run_start = DayNumber(start) * kMsPerDay + kNightlyCiHourUtc * kMsPerHour + rng.UniformInt(0, kMsPerMinute);
     }
     runs.push_back({run_start, start >= world.release_ms && rng.Bernoulli(kEvalNewModelRunShare)});
   }
@@ -1551,8 +1535,8 @@ void GenerateResearchLab(const World& world, int64_t index, TrafficCollector* ou
   habits.n = rng.Bernoulli(kLabMultiSampleShare) ? rng.UniformInt(2, kLabMaxSamples) : 1;
   habits.thinking_budget = rng.Bernoulli(kLabThinkingShare) ? kLabThinkingBudget : 0;
   habits.stream = false;
-  const double daily = world.scenario->research_lab.daily_exchanges *
-                       rng.Uniform(1 - kLabRateJitter, 1 + kLabRateJitter);
+  const double daily =
+      world.scenario->research_lab.daily_exchanges * rng.Uniform(1 - kLabRateJitter, 1 + kLabRateJitter);
   const double mean_gap_ms = kMsPerDay / daily;
 
   int64_t item = rng.UniformInt(kTicketIdMin, kTicketIdMax);
@@ -1670,8 +1654,14 @@ constexpr std::string_view kFollowUps[] = {
 // Parts a paraphrasing campaign recombines per request, so that no wrapper
 // repeats verbatim (the task decides what is asked, the parts only how).
 constexpr std::string_view kParaOpeners[] = {
-    "", "", "Take your time with this one.", "Please be thorough.", "Approach this like an expert would.",
-    "I need a careful answer here.", "Quick one, but be rigorous.", "Let's work through something.",
+    "",
+    "",
+    "Take your time with this one.",
+    "Please be thorough.",
+    "Approach this like an expert would.",
+    "I need a careful answer here.",
+    "Quick one, but be rigorous.",
+    "Let's work through something.",
 };
 constexpr std::string_view kParaReasoningAsks[] = {
     "Show every step of your reasoning before the answer.",
@@ -1777,7 +1767,11 @@ struct SlotPlan {
 class CampaignGenerator {
  public:
   CampaignGenerator(const World& world, const CampaignSpec& spec, size_t index, TrafficCollector* out)
-      : world_(world), spec_(spec), out_(out), rng_(DeriveSeed(spec.operation_seed >= 0 ? static_cast<uint64_t>(spec.operation_seed) : world.seed, kKindCampaign, index)) {}
+      : world_(world),
+        spec_(spec),
+        out_(out),
+        rng_(DeriveSeed(spec.operation_seed >= 0 ? static_cast<uint64_t>(spec.operation_seed) : world.seed,
+                        kKindCampaign, index)) {}
 
   void Run() {
     SetUpInfrastructure();
@@ -1816,9 +1810,10 @@ class CampaignGenerator {
     for (int64_t i = 0; i < spec_.system_prompts; ++i) {
       const std::string_view base = kCampaignSystems[static_cast<size_t>(i) % std::size(kCampaignSystems)];
       // More prompts than the table holds: numbered variants of it.
-      systems_.push_back(i < static_cast<int64_t>(std::size(kCampaignSystems))
-                             ? std::string(base)
-                             : fmt::format("{} (v{})", base, i / static_cast<int64_t>(std::size(kCampaignSystems)) + 1));
+      systems_.push_back(
+          i < static_cast<int64_t>(std::size(kCampaignSystems))
+              ? std::string(base)
+              : fmt::format("{} (v{})", base, i / static_cast<int64_t>(std::size(kCampaignSystems)) + 1));
     }
     // The task list is split over the accounts (each task once before any
     // repeats), so accounts overlap little in content.
@@ -1929,8 +1924,8 @@ class CampaignGenerator {
     open.handle = out_->AddAccount(std::move(account));
     open.api_key = out_->NewApiKeyId();
     open.system = systems_[rng_.Index(systems_.size())];
-    open.switch_ms = rng_.Bernoulli(spec_.model_switch_share) ? switch_ms_ + rng_.UniformInt(0, kCampaignSwitchSpreadMs)
-                                                              : kNeverMs;
+    open.switch_ms =
+        rng_.Bernoulli(spec_.model_switch_share) ? switch_ms_ + rng_.UniformInt(0, kCampaignSwitchSpreadMs) : kNeverMs;
     return open;
   }
 
@@ -2026,9 +2021,8 @@ class CampaignGenerator {
         e.prompt = spec_.paraphrase ? ParaphrasedWrapper(task, true, rng_)
                                     : fmt::format(fmt::runtime(kAgenticFraming), fmt::arg("task", task));
       } else {
-        e.prompt = spec_.paraphrase
-                       ? ParaphrasedWrapper(task, false, rng_)
-                       : fmt::format(fmt::runtime(rng_.Pick(kReasoningFramings)), fmt::arg("task", task));
+        e.prompt = spec_.paraphrase ? ParaphrasedWrapper(task, false, rng_)
+                                    : fmt::format(fmt::runtime(rng_.Pick(kReasoningFramings)), fmt::arg("task", task));
       }
       a->conversation_id = out_->NewConversationId();
       a->last_prompt = e.prompt;

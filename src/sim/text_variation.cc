@@ -511,16 +511,15 @@ WritingStyle WritingStyle::RandomDeveloper(SimRng& rng) {
     const std::string& b = s.identifiers_[rng.Index(s.identifiers_.size())];
     const int64_t limit = rng.UniformInt(1, kMaxLimit);
     s.pastes_.push_back(
-        fmt::format("What I have so far:\n```{}\n{} = load_{}(limit={})\nfor x in {}:\n    process(x)\n```",
-                    language, a, b, limit, a));
+        fmt::format("What I have so far:\n```{}\n{} = load_{}(limit={})\nfor x in {}:\n    process(x)\n```", language,
+                    a, b, limit, a));
   }
   for (const std::string_view shape : kDevFollowUpShapes) {
     const std::string& ident = s.identifiers_[rng.Index(s.identifiers_.size())];
     const std::string_view error = rng.Pick(kErrorTypes);
     const int64_t rows = rng.UniformInt(1, kMaxThousandsOfRows);
-    s.follow_ups_.push_back(fmt::format(fmt::runtime(shape), fmt::arg("error", error),
-                                        fmt::arg("ident", ident), fmt::arg("n", rows),
-                                        fmt::arg("framework", framework)));
+    s.follow_ups_.push_back(fmt::format(fmt::runtime(shape), fmt::arg("error", error), fmt::arg("ident", ident),
+                                        fmt::arg("n", rows), fmt::arg("framework", framework)));
   }
   return s;
 }
@@ -618,8 +617,7 @@ std::string WritingStyle::FollowUp(std::string_view earlier_prompt, SimRng& rng)
   const std::string_view topic = TopicWord(earlier_prompt, rng);
   std::string text;
   if (!topic.empty() && rng.Bernoulli(kTopicFollowUpProbability)) {
-    const std::string_view shape =
-        developer_ ? rng.Pick(kDevTopicFollowUpShapes) : rng.Pick(kChatTopicFollowUpShapes);
+    const std::string_view shape = developer_ ? rng.Pick(kDevTopicFollowUpShapes) : rng.Pick(kChatTopicFollowUpShapes);
     text = fmt::format(fmt::runtime(shape), fmt::arg("topic", topic));
   } else {
     text = follow_ups_[rng.Index(follow_ups_.size())];

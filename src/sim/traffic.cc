@@ -1,7 +1,6 @@
 #include "sim/traffic.h"
 
 #include <fmt/format.h>
-
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -126,8 +125,8 @@ void WriteAccountFacts(const SimAccountFacts& facts, std::string* out) {
 }
 
 bool HasParams(const SimParams& p) {
-  return p.max_tokens || p.temperature || p.top_p || p.n || p.logprobs || p.top_logprobs ||
-         p.thinking_budget || p.stream;
+  return p.max_tokens || p.temperature || p.top_p || p.n || p.logprobs || p.top_logprobs || p.thinking_budget ||
+         p.stream;
 }
 
 }  // namespace
@@ -156,8 +155,7 @@ const char* TrafficCollector::LineArena::Append(std::string_view line) {
   return at;
 }
 
-TrafficCollector::TrafficCollector(uint64_t seed)
-    : seed_(seed), request_mix_(Mix64(seed)), id_counters_(kIdKinds, 0) {}
+TrafficCollector::TrafficCollector(uint64_t seed) : seed_(seed), request_mix_(Mix64(seed)), id_counters_(kIdKinds, 0) {}
 
 std::string TrafficCollector::NextId(std::string_view prefix, int kind) {
   const uint64_t key = Mix64(seed_ ^ Mix64(static_cast<uint64_t>(kind) + 1));

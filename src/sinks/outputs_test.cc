@@ -27,14 +27,14 @@ TEST(OutputsTest, AccountRowHasEveryContractField) {
   row.first_action_ts_ms = *ParseRfc3339Ms("2026-04-22T10:03:00.000Z");
   row.exchanges_before_action = 12;
   row.reasons = {"why \"quoted\""};
-  EXPECT_EQ(AccountRowJson(row),
-            R"({"account_id":"a17","action":"block","score":0.97,"campaign":"C0003","exchanges":1234,)"
-            R"("first_action_ts":"2026-04-22T10:03:00.000Z","exchanges_before_action":12,"reasons":["why \"quoted\""]})");
+  EXPECT_EQ(
+      AccountRowJson(row),
+      R"({"account_id":"a17","action":"block","score":0.97,"campaign":"C0003","exchanges":1234,)"
+      R"("first_action_ts":"2026-04-22T10:03:00.000Z","exchanges_before_action":12,"reasons":["why \"quoted\""]})");
   AccountRow plain;
   plain.account_id = "b";
-  EXPECT_EQ(AccountRowJson(plain),
-            R"({"account_id":"b","action":"allow","score":0,"campaign":null,"exchanges":0,)"
-            R"("first_action_ts":null,"exchanges_before_action":null,"reasons":[]})");
+  EXPECT_EQ(AccountRowJson(plain), R"({"account_id":"b","action":"allow","score":0,"campaign":null,"exchanges":0,)"
+                                   R"("first_action_ts":null,"exchanges_before_action":null,"reasons":[]})");
 }
 
 TEST(OutputsTest, CampaignsFileParses) {

@@ -27,10 +27,10 @@
 
 namespace dg {
 
-inline constexpr size_t kSketchHashes = 64;  // bins of the one-permutation MinHash
-inline constexpr size_t kSketchBands = 16;   // LSH bands ...
+inline constexpr size_t kSketchHashes = 64;                          // bins of the one-permutation MinHash
+inline constexpr size_t kSketchBands = 16;                           // LSH bands ...
 inline constexpr size_t kSketchRows = kSketchHashes / kSketchBands;  // ... of 4 rows
-inline constexpr size_t kShingleWords = 5;   // words per shingle
+inline constexpr size_t kShingleWords = 5;                           // words per shingle
 // Only this many bytes of a text are sketched: templates show in their first
 // few KiB, and the cost must not grow with 300 KB pastes.
 inline constexpr size_t kSketchMaxBytes = 4096;

@@ -46,8 +46,8 @@ TEST(MaskedWordHashes, StrayQuotesAndUnclosedFencesStayLinearAndTerminate) {
 }
 
 TEST(MaskedWordHashes, CjkIsOneWordPerCodePointAndInvalidUtf8IsTolerated) {
-  EXPECT_EQ(Words("\xe4\xbd\xa0\xe5\xa5\xbd").size(), 2u);        // 你好
-  EXPECT_EQ(Words("caf\xc3\xa9 ol\xc3\xa9").size(), 4u);          // "caf" "é" "ol" "é"
+  EXPECT_EQ(Words("\xe4\xbd\xa0\xe5\xa5\xbd").size(), 2u);  // 你好
+  EXPECT_EQ(Words("caf\xc3\xa9 ol\xc3\xa9").size(), 4u);    // "caf" "é" "ol" "é"
   EXPECT_FALSE(Words("\xff\xfe\x80 abc \xe4").empty());
 }
 
@@ -86,7 +86,8 @@ TEST(Sketch, JaccardEstimateTracksSharedTemplateShare) {
   const std::string wrapper_b = " Remember to show all of your work and do not skip any step of the reasoning at all.";
   const auto a = Sketch(wrapper_a + "compute the area of a triangle with sides three four and five" + wrapper_b);
   const auto b = Sketch(wrapper_a + "explain why the sky appears blue during a clear summer day" + wrapper_b);
-  const auto unrelated = Sketch("What is a good recipe for a vegetarian lasagna that my kids will like to eat tonight?");
+  const auto unrelated =
+      Sketch("What is a good recipe for a vegetarian lasagna that my kids will like to eat tonight?");
   EXPECT_GT(EstimateJaccard(a, b), 0.45);
   EXPECT_LT(EstimateJaccard(a, unrelated), 0.1);
   // Near-duplicates share at least one LSH band.
@@ -275,10 +276,38 @@ TEST(Sketch, EqualsTheReferenceOnRandomWordSequences) {
 // URLs, 2- to 4-byte UTF-8, stray continuation bytes), some longer than
 // kSketchMaxBytes: the word hashes equal the reference's exactly.
 TEST(MaskedWordHashes, EqualsTheReferenceOnRandomTexts) {
-  const std::vector<std::string> pieces = {
-      "word", "Word", "WORD", "snake_case", "_lead", "x9", "2026", "A1_b2", " ", "  ", "\n", "\t", "\r", "\f", "\v",
-      "\"", "\"quoted fill\"", "```", "```code\n```", "http://x.y/z", "https://a", "ftp:/", "caf\xc3\xa9",
-      "\xd0\x96\xd0\xb8", "\xe4\xbd\xa0\xe5\xa5\xbd", "\xf0\x9f\x98\x80", "\x80", "\xbf\xbf", "\xc3", "-", ".", "!?"};
+  const std::vector<std::string> pieces = {"word",
+                                           "Word",
+                                           "WORD",
+                                           "snake_case",
+                                           "_lead",
+                                           "x9",
+                                           "2026",
+                                           "A1_b2",
+                                           " ",
+                                           "  ",
+                                           "\n",
+                                           "\t",
+                                           "\r",
+                                           "\f",
+                                           "\v",
+                                           "\"",
+                                           "\"quoted fill\"",
+                                           "```",
+                                           "```code\n```",
+                                           "http://x.y/z",
+                                           "https://a",
+                                           "ftp:/",
+                                           "caf\xc3\xa9",
+                                           "\xd0\x96\xd0\xb8",
+                                           "\xe4\xbd\xa0\xe5\xa5\xbd",
+                                           "\xf0\x9f\x98\x80",
+                                           "\x80",
+                                           "\xbf\xbf",
+                                           "\xc3",
+                                           "-",
+                                           ".",
+                                           "!?"};
   uint64_t state = 0x5eed5eed;
   const auto next = [&](size_t n) {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;

@@ -33,8 +33,7 @@ Result<KvDecision> ParseKvDecision(std::string_view json) {
     return Status::InvalidArgument("decision value without account_id");
   }
   d.account_id = std::string(text);
-  if (root["action"].get(text) != simdjson::SUCCESS)
-    return Status::InvalidArgument("decision value without action");
+  if (root["action"].get(text) != simdjson::SUCCESS) return Status::InvalidArgument("decision value without action");
   const auto action = ParseAction(text);
   if (!action) return Status::InvalidArgument("unknown action '" + std::string(text) + "'");
   d.action = *action;
@@ -77,8 +76,8 @@ Result<std::vector<KvItem>> DumpBucket(NatsClient& client, const std::string& bu
   return items;
 }
 
-Status WatchBucket(NatsClient& client, const std::string& bucket,
-                   const std::function<void(const KvItem&)>& on_item, std::atomic<bool>* stop) {
+Status WatchBucket(NatsClient& client, const std::string& bucket, const std::function<void(const KvItem&)>& on_item,
+                   std::atomic<bool>* stop) {
   auto kv = OpenBucket(client, bucket);
   if (!kv.ok()) return kv.status();
   kvWatcher* watcher = nullptr;

@@ -45,8 +45,8 @@ Result<std::vector<KvItem>> DumpBucket(NatsClient& client, const std::string& bu
 
 // Calls `on_item` for every current value, then for every change, until
 // *stop is set. `on_item` runs on the calling thread.
-Status WatchBucket(NatsClient& client, const std::string& bucket,
-                   const std::function<void(const KvItem&)>& on_item, std::atomic<bool>* stop);
+Status WatchBucket(NatsClient& client, const std::string& bucket, const std::function<void(const KvItem&)>& on_item,
+                   std::atomic<bool>* stop);
 
 }  // namespace dg
 

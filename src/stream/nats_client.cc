@@ -37,9 +37,8 @@ std::vector<std::string> SplitUrls(const std::vector<std::string>& flags) {
   return urls;
 }
 
-Result<std::unique_ptr<NatsClient>> NatsClient::Connect(const std::vector<std::string>& urls,
-                                                        const std::string& name, jsPubAckHandler ack_handler,
-                                                        void* ack_closure) {
+Result<std::unique_ptr<NatsClient>> NatsClient::Connect(const std::vector<std::string>& urls, const std::string& name,
+                                                        jsPubAckHandler ack_handler, void* ack_closure) {
   if (urls.empty()) return Status::InvalidArgument("no NATS server given (--nats URL or [stream] nats_urls)");
   std::unique_ptr<NatsClient> client(new NatsClient());
   natsStatus s = natsOptions_Create(&client->options_);
@@ -47,8 +46,7 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Connect(const std::vector<std::s
   std::vector<const char*> servers;
   for (const auto& u : urls) servers.push_back(u.c_str());
   s = natsOptions_SetServers(client->options_, servers.data(), static_cast<int>(servers.size()));
-  if (s != NATS_OK)
-    return Status::InvalidArgument(fmt::format("bad NATS URL list: {}", natsStatus_GetText(s)));
+  if (s != NATS_OK) return Status::InvalidArgument(fmt::format("bad NATS URL list: {}", natsStatus_GetText(s)));
   natsOptions_SetName(client->options_, name.c_str());
   natsOptions_SetAllowReconnect(client->options_, true);
   natsOptions_SetMaxReconnect(client->options_, -1);
@@ -109,8 +107,7 @@ Status EnsureStream(NatsClient& client, const std::string& name, const std::stri
   return Status::Ok();
 }
 
-Status EnsureBucket(NatsClient& client, const std::string& name, int64_t ttl_ms,
-                    const StreamOptions& options) {
+Status EnsureBucket(NatsClient& client, const std::string& name, int64_t ttl_ms, const StreamOptions& options) {
   kvStore* kv = nullptr;
   natsStatus s = js_KeyValue(&kv, client.js(), name.c_str());
   if (s == NATS_OK) {
@@ -182,8 +179,8 @@ Status EnsureTopology(NatsClient& client, const StreamOptions& options) {
   const int subjects = info->Config->SubjectsLen;
   jsStreamInfo_Destroy(info);
   if (subjects != options.partitions) {
-    return Status::InvalidArgument(fmt::format("stream {} has {} partitions, configured {}",
-                                               options.events_stream, subjects, options.partitions));
+    return Status::InvalidArgument(
+        fmt::format("stream {} has {} partitions, configured {}", options.events_stream, subjects, options.partitions));
   }
   return Status::Ok();
 }

@@ -33,8 +33,7 @@ std::vector<std::string> SplitUrls(const std::vector<std::string>& flags);
 class NatsClient {
  public:
   // `ack_handler` (may be null) receives every asynchronous publish result.
-  static Result<std::unique_ptr<NatsClient>> Connect(const std::vector<std::string>& urls,
-                                                     const std::string& name,
+  static Result<std::unique_ptr<NatsClient>> Connect(const std::vector<std::string>& urls, const std::string& name,
                                                      jsPubAckHandler ack_handler = nullptr,
                                                      void* ack_closure = nullptr);
   ~NatsClient();

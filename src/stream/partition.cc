@@ -24,9 +24,7 @@ uint32_t PartitionOf(std::string_view account_id, uint32_t partitions) {
 }
 
 std::string EventsSubject(uint32_t partition) { return fmt::format("{}{}", kEventsSubjectPrefix, partition); }
-std::string ClassifiedSubject(uint32_t partition) {
-  return fmt::format("{}{}", kClassifiedSubjectPrefix, partition);
-}
+std::string ClassifiedSubject(uint32_t partition) { return fmt::format("{}{}", kClassifiedSubjectPrefix, partition); }
 std::string PartitionConsumer(uint32_t partition) { return fmt::format("dg-p{:02}", partition); }
 
 std::string EncodeKeyToken(std::string_view id) {

@@ -52,8 +52,7 @@ class BatchPublisher {
   BatchPublisher(NatsClient* client, AckState* state, const PublishOptions& options, PublishReport* report)
       : client_(client), state_(state), options_(options), report_(report) {}
 
-  Status Add(const std::string& subject, std::string_view data, const std::string& msg_id,
-             uint64_t truncated_length) {
+  Status Add(const std::string& subject, std::string_view data, const std::string& msg_id, uint64_t truncated_length) {
     natsMsg* msg = nullptr;
     natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size()));
     if (s != NATS_OK) return NatsError(s, "message");
@@ -148,14 +147,12 @@ Result<PublishReport> RunPublish(const PublishOptions& options, const PublishPro
   if (!client.ok()) return client.status();
   DG_RETURN_IF_ERROR(EnsureTopology(**client, options.stream));
   const int64_t max_payload = natsConnection_GetMaxPayload((*client)->connection());
-  const size_t max_data =
-      std::min(options.max_line_bytes,
-               static_cast<size_t>(std::max<int64_t>(max_payload, 2 * kEnvelopeBytes)) - kEnvelopeBytes);
+  const size_t max_data = std::min(
+      options.max_line_bytes, static_cast<size_t>(std::max<int64_t>(max_payload, 2 * kEnvelopeBytes)) - kEnvelopeBytes);
 
   PublishOptions effective = options;
   if (options.rate_per_s > 0) {
-    effective.batch =
-        std::max<size_t>(1, std::min(options.batch, static_cast<size_t>(options.rate_per_s / 100)));
+    effective.batch = std::max<size_t>(1, std::min(options.batch, static_cast<size_t>(options.rate_per_s / 100)));
   }
   BatchPublisher publisher(client->get(), &state, effective, &report);
   EventDecoder decoder;
@@ -171,25 +168,23 @@ Result<PublishReport> RunPublish(const PublishOptions& options, const PublishPro
         report.input_errors.push_back(reader->error());
         break;
       }
-      if (line.text.find_first_not_of(" \t\r") == std::string_view::npos && line.kind == LineKind::kLine)
-        continue;
+      if (line.text.find_first_not_of(" \t\r") == std::string_view::npos && line.kind == LineKind::kLine) continue;
       ++report.lines;
       if (line.kind == LineKind::kTooLong || line.text.size() > max_data) {
         ++report.truncated;
         const std::string_view prefix = line.text.substr(0, std::min(line.text.size(), kQuarantineRawBytes));
         DG_RETURN_IF_ERROR(publisher.Add(EventsSubject(0), prefix, "", line.length));
       } else if (decoder.Decode(line.text, &event).ok()) {
-        DG_RETURN_IF_ERROR(publisher.Add(EventsSubject(PartitionOf(event.account_id, partitions)), line.text,
-                                         event.request_id, 0));
+        DG_RETURN_IF_ERROR(
+            publisher.Add(EventsSubject(PartitionOf(event.account_id, partitions)), line.text, event.request_id, 0));
       } else {
         ++report.undecodable;
         DG_RETURN_IF_ERROR(publisher.Add(EventsSubject(0), line.text, "", 0));
       }
       if (options.rate_per_s > 0) {
         const auto due =
-            start +
-            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                std::chrono::duration<double>(static_cast<double>(report.lines) / options.rate_per_s));
+            start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(static_cast<double>(report.lines) / options.rate_per_s));
         if (due > std::chrono::steady_clock::now()) {
           DG_RETURN_IF_ERROR(publisher.Flush());
           std::this_thread::sleep_until(due);

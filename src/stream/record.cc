@@ -17,8 +17,7 @@ void Put(std::string* out, T v) {
 template <typename T>
 T Get(const char* p) {
   uint64_t v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i)
-    v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   return static_cast<T>(v);
 }
 
@@ -47,8 +46,7 @@ Status DecodeRecord(std::string_view data, ClassifiedRecord* r) {
   }
   const char* p = data.data() + 4;
   const uint8_t kind = Get<uint8_t>(p);
-  if (kind > static_cast<uint8_t>(RecordKind::kQuarantine))
-    return Status::InvalidArgument("unknown record kind");
+  if (kind > static_cast<uint8_t>(RecordKind::kQuarantine)) return Status::InvalidArgument("unknown record kind");
   r->kind = static_cast<RecordKind>(kind);
   r->source_seq = Get<uint64_t>(p + 1);
   r->stored_ms = static_cast<int64_t>(Get<uint64_t>(p + 9));

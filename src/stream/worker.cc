@@ -37,8 +37,7 @@ constexpr int64_t kStallMs = 3000;
 constexpr int64_t kConsumerStallMs = 3000;
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -107,8 +106,7 @@ class Stage1 {
         // A fetch that fails (no messages, a node down, a consumer leader
         // election) is retried on the next round: nothing is lost, the
         // messages stay in the stream until acknowledged.
-        if (natsSubscription_FetchRequest(&batch.list, subs_[i], &request) != NATS_OK ||
-            batch.list.Count == 0) {
+        if (natsSubscription_FetchRequest(&batch.list, subs_[i], &request) != NATS_OK || batch.list.Count == 0) {
           natsMsgList_Destroy(&batch.list);
           CheckStalled(i);
           continue;
@@ -149,8 +147,8 @@ class Stage1 {
     for (int attempt = 0; attempt < 60 && !stop_->load(); ++attempt) {
       natsSubscription* sub = nullptr;
       jsErrCode code = static_cast<jsErrCode>(0);
-      const natsStatus s = js_PullSubscribe(&sub, client_->js(), subject.c_str(), durable.c_str(), nullptr,
-                                            &sub_options, &code);
+      const natsStatus s =
+          js_PullSubscribe(&sub, client_->js(), subject.c_str(), durable.c_str(), nullptr, &sub_options, &code);
       if (s == NATS_OK) {
         subs_.push_back(sub);
         partitions_.push_back(p);
@@ -175,8 +173,8 @@ class Stage1 {
     const std::string consumer = PartitionConsumer(partitions_[i]);
     jsConsumerInfo* info = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    if (js_GetConsumerInfo(&info, client_->js(), so.events_stream.c_str(), consumer.c_str(), nullptr,
-                           &code) != NATS_OK) {
+    if (js_GetConsumerInfo(&info, client_->js(), so.events_stream.c_str(), consumer.c_str(), nullptr, &code) !=
+        NATS_OK) {
       return;
     }
     const uint64_t delivered = info->Delivered.Stream;
@@ -185,8 +183,7 @@ class Stage1 {
     if (pending > 0) return;
     natsMsg* last = nullptr;
     const std::string subject = EventsSubject(partitions_[i]);
-    if (js_GetLastMsg(&last, client_->js(), so.events_stream.c_str(), subject.c_str(), nullptr, &code) !=
-        NATS_OK) {
+    if (js_GetLastMsg(&last, client_->js(), so.events_stream.c_str(), subject.c_str(), nullptr, &code) != NATS_OK) {
       return;
     }
     const uint64_t last_seq = natsMsg_GetSequence(last);
@@ -207,10 +204,7 @@ class Stage1 {
     uint64_t redelivered = 0;                               // inputs JetStream had delivered before
     Batch() = default;
     Batch(Batch&& o) noexcept
-        : list(o.list),
-          subject(std::move(o.subject)),
-          records(std::move(o.records)),
-          redelivered(o.redelivered) {
+        : list(o.list), subject(std::move(o.subject)), records(std::move(o.records)), redelivered(o.redelivered) {
       o.list = natsMsgList{};
     }
     Batch(const Batch&) = delete;
@@ -230,8 +224,7 @@ class Stage1 {
       if (natsMsg_GetMetaData(&meta, in) != NATS_OK) {
         // Every message of a JetStream consumer has metadata; without its
         // sequence the record cannot be placed, so stop rather than guess.
-        broken_ =
-            Status::Internal("a message of " + PartitionConsumer(partition) + " has no JetStream metadata");
+        broken_ = Status::Internal("a message of " + PartitionConsumer(partition) + " has no JetStream metadata");
         return;
       }
       record.source_seq = meta->Sequence.Stream;
@@ -240,8 +233,7 @@ class Stage1 {
       jsMsgMetaData_Destroy(meta);
       record.line.assign(natsMsg_GetData(in), static_cast<size_t>(natsMsg_GetDataLength(in)));
       const char* truncated = nullptr;
-      if (natsMsgHeader_Get(in, std::string(kTruncatedHeader).c_str(), &truncated) == NATS_OK &&
-          truncated != nullptr) {
+      if (natsMsgHeader_Get(in, std::string(kTruncatedHeader).c_str(), &truncated) == NATS_OK && truncated != nullptr) {
         record.kind = RecordKind::kQuarantine;
         record.reason = fmt::format("line of {} bytes is longer than the limit", truncated);
       } else {
@@ -287,8 +279,8 @@ class Stage1 {
     for (const Batch& b : batches) {
       for (const auto& [seq, payload] : b.records) {
         natsMsg* out = nullptr;
-        if (natsMsg_Create(&out, b.subject.c_str(), nullptr, payload.data(),
-                           static_cast<int>(payload.size())) != NATS_OK) {
+        if (natsMsg_Create(&out, b.subject.c_str(), nullptr, payload.data(), static_cast<int>(payload.size())) !=
+            NATS_OK) {
           ok = false;
           break;
         }
@@ -376,11 +368,9 @@ class Stage2 {
     while (!stop_->load()) {
       uint64_t rev = 0;
       if (holding) {
-        holding = kvStore_UpdateString(&rev, leases_, key.c_str(), options_.worker_id.c_str(), lease_rev_) ==
-                  NATS_OK;
+        holding = kvStore_UpdateString(&rev, leases_, key.c_str(), options_.worker_id.c_str(), lease_rev_) == NATS_OK;
       }
-      if (!holding)
-        holding = kvStore_CreateString(&rev, leases_, key.c_str(), options_.worker_id.c_str()) == NATS_OK;
+      if (!holding) holding = kvStore_CreateString(&rev, leases_, key.c_str(), options_.worker_id.c_str()) == NATS_OK;
       if (!holding) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         continue;
@@ -417,8 +407,8 @@ class Stage2 {
     auto engine = Engine::Create(options_.config);
     if (!engine.ok()) return engine.status();
     engine_ = std::move(engine).value();
-    dedup_ = std::make_unique<RequestIdDedup>(options_.config.ingest.dedup_window_ms,
-                                              options_.config.ingest.dedup_max_ids);
+    dedup_ =
+        std::make_unique<RequestIdDedup>(options_.config.ingest.dedup_window_ms, options_.config.ingest.dedup_max_ids);
     put_.clear();
     campaign_put_.clear();
     events_ = quarantined_ = duplicates_ = 0;
@@ -525,8 +515,7 @@ class Stage2 {
     PutState& last = put_[r.index];
     const int64_t bucket = ScoreBucket(r.score);
     std::string campaign = engine_->CampaignIdOf(r);
-    if (last.put && last.action == r.action && last.score_bucket == bucket && last.campaign == campaign)
-      return;
+    if (last.put && last.action == r.action && last.score_bucket == bucket && last.campaign == campaign) return;
     JsonWriter w;
     w.BeginObject();
     w.Key("account_id").String(r.account_id);
@@ -580,8 +569,7 @@ class Stage2 {
       const std::string value = w.Take();
       uint64_t rev = 0;
       const std::string key = CampaignKey(c.id);
-      if (kvStore_Put(&rev, decisions_, key.c_str(), value.data(), static_cast<int>(value.size())) ==
-          NATS_OK) {
+      if (kvStore_Put(&rev, decisions_, key.c_str(), value.data(), static_cast<int>(value.size())) == NATS_OK) {
         last = CampaignPutState{c.action, c.core.size(), bucket};
       }
     }
@@ -704,8 +692,7 @@ Status RunWorker(const WorkerOptions& in, std::atomic<bool>* stop, WorkerStats* 
   }
   if (options.worker_id.empty()) options.worker_id = fmt::format("w{}", options.worker_index);
   DG_RETURN_IF_ERROR(options.config.Validate());
-  if (options.config.stream.nats_urls.empty())
-    return Status::InvalidArgument("no NATS server given (--nats URL)");
+  if (options.config.stream.nats_urls.empty()) return Status::InvalidArgument("no NATS server given (--nats URL)");
   Status stage1_status, stage2_status;
   std::atomic<bool> failed{false};
   std::atomic<bool> local_stop{false};

@@ -53,12 +53,11 @@ struct WorkerOptions {
 
 // What a worker did, for its log line at exit.
 struct WorkerStats {
-  std::atomic<uint64_t> classified{0};  // stage-1 inputs stored in DG_CLASSIFIED and acked
-  std::atomic<uint64_t> redelivered{
-      0};                              // of which JetStream had delivered before (a worker died or timed out)
-  std::atomic<uint64_t> terms{0};      // times this worker became stage-2 leader
-  std::atomic<uint64_t> stepdowns{0};  // stuck partition consumers asked to change leader
-  std::atomic<uint64_t> restarts{0};   // stage runs ended by a NATS error and started again
+  std::atomic<uint64_t> classified{0};   // stage-1 inputs stored in DG_CLASSIFIED and acked
+  std::atomic<uint64_t> redelivered{0};  // of which JetStream had delivered before (a worker died or timed out)
+  std::atomic<uint64_t> terms{0};        // times this worker became stage-2 leader
+  std::atomic<uint64_t> stepdowns{0};    // stuck partition consumers asked to change leader
+  std::atomic<uint64_t> restarts{0};     // stage runs ended by a NATS error and started again
 };
 
 // Runs until *stop is set (Ok) or a stage fails (its error). Losing the

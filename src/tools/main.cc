@@ -1,29 +1,29 @@
 // distillguard: the command-line entry point. Thin: parses flags, calls the
 // library, prints and picks the exit code (0 success, 1 failure while
 // writing results, 2 bad arguments, unreadable inputs or bad config).
-#include <CLI/CLI.hpp>
 #include <pthread.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "eval/evaluate.h"
 #include "gateway/shipper.h"
-#include "pipeline/config.h"
-#include "pipeline/scan.h"
 #include "intel/bundle.h"
 #include "intel/hmac.h"
 #include "intel/stix_export.h"
+#include "pipeline/config.h"
+#include "pipeline/scan.h"
 #include "report/report.h"
 #include "service/http_server.h"
 #include "service/service.h"
@@ -169,9 +169,10 @@ int RunDemoCommand(const std::string& out_dir, uint64_t seed, double scale, cons
     stats = WriteSampleTraffic(sample, events, labels);
   }
   if (!stats.ok()) return Fail(kExitFailure, stats.status().message());
-  std::printf("generated sample traffic (seed %llu): %s exchanges, %s accounts, of which %s in one simulated campaign\n",
-              static_cast<unsigned long long>(seed), Thousands(stats->events).c_str(),
-              Thousands(stats->accounts).c_str(), Thousands(stats->attack_accounts).c_str());
+  std::printf(
+      "generated sample traffic (seed %llu): %s exchanges, %s accounts, of which %s in one simulated campaign\n",
+      static_cast<unsigned long long>(seed), Thousands(stats->events).c_str(), Thousands(stats->accounts).c_str(),
+      Thousands(stats->attack_accounts).c_str());
 
   ScanOptions options;
   options.inputs = {events_path};
@@ -222,11 +223,11 @@ int RunSimulateCommand(const std::string& scenario_path, const std::string& out_
   if (!stats.ok()) return Fail(ExitCodeFor(stats.status()), stats.status().message());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!quiet) {
-    std::printf("simulated %s exchanges from %s accounts (%s in campaigns, %s of their exchanges) in %.2f s "
-                "(%.0f events/s)\n",
-                Thousands(stats->events).c_str(), Thousands(stats->accounts).c_str(),
-                Thousands(stats->attack_accounts).c_str(), Thousands(stats->attack_events).c_str(), secs,
-                secs > 0 ? static_cast<double>(stats->events) / secs : 0.0);
+    std::printf(
+        "simulated %s exchanges from %s accounts (%s in campaigns, %s of their exchanges) in %.2f s "
+        "(%.0f events/s)\n",
+        Thousands(stats->events).c_str(), Thousands(stats->accounts).c_str(), Thousands(stats->attack_accounts).c_str(),
+        Thousands(stats->attack_events).c_str(), secs, secs > 0 ? static_cast<double>(stats->events) / secs : 0.0);
     for (const auto& [kind, n] : stats->accounts_by_kind) {
       std::printf("  %-18s %s accounts\n", kind.c_str(), Thousands(n).c_str());
     }
@@ -256,20 +257,22 @@ int RunIntelExportCommand(const std::string& result_dir, const std::string& out_
     if (!key.ok()) return Fail(kExitUsage, key.status().message());
     options.key = std::move(key).value();
   }
-  options.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+  options.now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   auto exported = ExportStixBundle(*data, options);
   if (!exported.ok()) return Fail(kExitUsage, exported.status().message());
-  if (Status s = WriteFileAtomically(out_path, exported->bundle_json + "\n"); !s.ok()) return Fail(kExitFailure, s.message());
+  if (Status s = WriteFileAtomically(out_path, exported->bundle_json + "\n"); !s.ok())
+    return Fail(kExitFailure, s.message());
   // The extension-definition object beside the bundle (stix_export.h says why).
-  const std::filesystem::path def_path = std::filesystem::path(out_path).replace_extension(".extension-definition.json");
+  const std::filesystem::path def_path =
+      std::filesystem::path(out_path).replace_extension(".extension-definition.json");
   if (Status s = WriteFileAtomically(def_path.string(), exported->extension_definition_json + "\n"); !s.ok()) {
     return Fail(kExitFailure, s.message());
   }
   const auto& st = exported->stats;
   std::printf("intel: %s: %lld objects, %lld campaigns, %lld indicators, %lld sightings; extension: %s\n",
-              out_path.c_str(),
-              static_cast<long long>(st.objects), static_cast<long long>(st.campaigns),
+              out_path.c_str(), static_cast<long long>(st.objects), static_cast<long long>(st.campaigns),
               static_cast<long long>(st.indicators), static_cast<long long>(st.sightings), def_path.c_str());
   if (st.identifiers_left_out > 0) {
     std::fprintf(stderr, "distillguard: warning: %lld payment / e-mail indicators left out: no --key-file\n",
@@ -411,9 +414,10 @@ int main(int argc, char** argv) {
   CommonFlags flags;
   std::vector<std::string> inputs;
   std::string out_dir;
-  auto* scan = app.add_subcommand("scan", "Scan exchange logs (JSONL, .gz, .zst or - for stdin) in event-time order "
-                                          "and write accounts.jsonl, campaigns.json, quarantine.jsonl, summary.json, "
-                                          "report.html, accounts.csv.");
+  auto* scan = app.add_subcommand("scan",
+                                  "Scan exchange logs (JSONL, .gz, .zst or - for stdin) in event-time order "
+                                  "and write accounts.jsonl, campaigns.json, quarantine.jsonl, summary.json, "
+                                  "report.html, accounts.csv.");
   scan->add_option("inputs", inputs, "Input files; '-' reads standard input")->required();
   scan->add_option("--out", out_dir, "Output directory (created if missing)")->required();
   scan->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md)");
@@ -426,11 +430,13 @@ int main(int argc, char** argv) {
   std::string demo_out = "out/demo";
   uint64_t seed = 42;
   double scale = 1.0;
-  auto* demo = app.add_subcommand("demo", "Generate the built-in sample traffic (benign populations and one "
-                                          "campaign), scan it, and print what was found.");
+  auto* demo = app.add_subcommand("demo",
+                                  "Generate the built-in sample traffic (benign populations and one "
+                                  "campaign), scan it, and print what was found.");
   demo->add_option("--out", demo_out, "Output directory")->capture_default_str();
   demo->add_option("--seed", seed, "Random seed of the sample")->capture_default_str();
-  demo->add_option("--scale", scale, "Multiplies every population size")->check(CLI::Range(0.01, 1000.0))
+  demo->add_option("--scale", scale, "Multiplies every population size")
+      ->check(CLI::Range(0.01, 1000.0))
       ->capture_default_str();
   demo->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md)");
   demo->add_flag("--quiet", flags.quiet, "No progress line");
@@ -438,8 +444,9 @@ int main(int argc, char** argv) {
   std::string scenario_path, sim_out, corpora_dir;
   std::optional<uint64_t> sim_seed;
   bool sim_quiet = false;
-  auto* simulate = app.add_subcommand("simulate", "Generate labelled traffic from a scenario file (TOML; see "
-                                                  "docs/scenarios.md): events.jsonl and labels.jsonl.");
+  auto* simulate = app.add_subcommand("simulate",
+                                      "Generate labelled traffic from a scenario file (TOML; see "
+                                      "docs/scenarios.md): events.jsonl and labels.jsonl.");
   simulate->add_option("--scenario", scenario_path, "Scenario file (scenarios/*.toml)")->required();
   simulate->add_option("--out", sim_out, "Output directory (created if missing)")->required();
   simulate->add_option("--seed", sim_seed, "Overrides the scenario's seed");
@@ -449,26 +456,30 @@ int main(int argc, char** argv) {
 
   EvalOptions eval_options;
   std::string eval_json;
-  auto* eval = app.add_subcommand("eval", "Judge a scan on labelled traffic (SCHEMA.md section 4): recall, benign "
-                                          "false positives per kind, leakage and time to detection per campaign, "
-                                          "beside a per-account quota baseline.");
+  auto* eval = app.add_subcommand("eval",
+                                  "Judge a scan on labelled traffic (SCHEMA.md section 4): recall, benign "
+                                  "false positives per kind, leakage and time to detection per campaign, "
+                                  "beside a per-account quota baseline.");
   eval->add_option("--labels", eval_options.labels_path, "labels.jsonl (SCHEMA.md section 2)")->required();
   eval->add_option("--events", eval_options.event_paths, "The event files that were scanned")->required();
   eval->add_option("--result", eval_options.result_dir, "The scan's output directory (accounts.jsonl)")->required();
   eval->add_option("--quota", eval_options.quota_per_day, "Baseline: requests per account per rolling 24 h")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   eval->add_option("--json", eval_json, "Where to write the JSON report (default RESULT/eval.json)");
 
   std::string report_result, report_out, report_csv, report_title;
-  auto* report = app.add_subcommand("report", "Write a self-contained HTML report (opens offline) of a scan's result "
-                                              "directory, and accounts.csv for abuse tooling.");
+  auto* report = app.add_subcommand("report",
+                                    "Write a self-contained HTML report (opens offline) of a scan's result "
+                                    "directory, and accounts.csv for abuse tooling.");
   report->add_option("--result", report_result, "The scan's output directory")->required();
   report->add_option("--out", report_out, "The HTML file to write")->required();
   report->add_option("--csv", report_csv, "Also write accounts.csv here (default: beside --out)");
   report->add_option("--title", report_title, "Page title");
 
-  auto* intel = app.add_subcommand("intel", "Share campaigns with other providers as STIX 2.1 (no prompts, account "
-                                            "ids or raw identifiers leave) and import what they share.");
+  auto* intel = app.add_subcommand("intel",
+                                   "Share campaigns with other providers as STIX 2.1 (no prompts, account "
+                                   "ids or raw identifiers leave) and import what they share.");
   intel->require_subcommand(1);
   std::string intel_result, intel_out, intel_key_file, intel_bundle, intel_state;
   StixExportOptions export_options;
@@ -480,7 +491,8 @@ int main(int argc, char** argv) {
   intel_export->add_option("--producer", export_options.producer, "Name of the producing organisation")
       ->capture_default_str();
   intel_export->add_option("--valid-days", export_options.valid_days, "Indicator lifetime after the last sighting")
-      ->check(CLI::Range(1, 3650))->capture_default_str();
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
   intel_export->add_flag("--embed-extension-definition", export_options.embed_extension_definition,
                          "Also put the extension-definition inside the bundle (the OASIS bundle schema rejects that)");
   auto* intel_import = intel->add_subcommand("import", "Validate a STIX bundle and copy it into STATE/intel/.");
@@ -489,36 +501,44 @@ int main(int argc, char** argv) {
 
   std::string listen = "127.0.0.1:8080";
   std::string state_dir;
-  auto* serve = app.add_subcommand("serve", "Run the decision service (HTTP; SCHEMA.md section 5, docs/service.md): "
-                                            "ingest events, answer checks, keep state in --state DIR.");
+  auto* serve = app.add_subcommand("serve",
+                                   "Run the decision service (HTTP; SCHEMA.md section 5, docs/service.md): "
+                                   "ingest events, answer checks, keep state in --state DIR.");
   serve->add_option("--listen", listen, "HOST:PORT to listen on (loopback unless told otherwise; port 0: any)")
       ->capture_default_str();
-  serve->add_option("--state", state_dir, "State directory (SQLite event log, overrides); without it nothing "
-                                          "survives a restart");
-  serve->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md); re-read on SIGHUP and "
-                                                   "POST /v1/admin/reload");
+  serve->add_option("--state", state_dir,
+                    "State directory (SQLite event log, overrides); without it nothing "
+                    "survives a restart");
+  serve->add_option("--config", flags.config_path,
+                    "Config file (TOML; see docs/config.md); re-read on SIGHUP and "
+                    "POST /v1/admin/reload");
   std::string serve_key_file;
-  serve->add_option("--key-file", serve_key_file, "The trust group's HMAC key for bundles imported into "
-                                                  "STATE/intel/ (`intel import`; loaded at start and on reload)");
+  serve->add_option("--key-file", serve_key_file,
+                    "The trust group's HMAC key for bundles imported into "
+                    "STATE/intel/ (`intel import`; loaded at start and on reload)");
   serve->add_flag("--quiet", flags.quiet, "No start and stop messages");
   std::vector<std::string> serve_nats;
-  serve->add_option("--nats", serve_nats, "Also enforce the decisions of a scale-out cluster: watch its "
-                                          "DG_DECISIONS bucket (NATS URLs; docs/scale-out.md)");
+  serve->add_option("--nats", serve_nats,
+                    "Also enforce the decisions of a scale-out cluster: watch its "
+                    "DG_DECISIONS bucket (NATS URLs; docs/scale-out.md)");
 
   StreamCommands stream_commands;
   AddStreamCommands(app, &stream_commands);
 
   ShipOptions ship_options;
   ShipFlags ship_flags;
-  auto* ship = app.add_subcommand("ship", "Follow a gateway's access log of exchange events (one JSON object per "
-                                          "line; deploy/ has nginx and HAProxy formats) and post it in batches to "
-                                          "POST /v1/events, retrying failed batches (docs/gateway.md).");
-  ship->add_option("--log", ship_options.log_path, "The access log to follow (tail -F: survives rename and "
-                                                     "truncation)")
+  auto* ship = app.add_subcommand("ship",
+                                  "Follow a gateway's access log of exchange events (one JSON object per "
+                                  "line; deploy/ has nginx and HAProxy formats) and post it in batches to "
+                                  "POST /v1/events, retrying failed batches (docs/gateway.md).");
+  ship->add_option("--log", ship_options.log_path,
+                   "The access log to follow (tail -F: survives rename and "
+                   "truncation)")
       ->required();
   ship->add_option("--url", ship_flags.url, "The service, http://HOST:PORT")->capture_default_str();
-  ship->add_option("--token-file", ship_flags.token_file, "File whose first line is a write token (else "
-                                                          "$DG_SHIP_TOKEN; none: no Authorization header)");
+  ship->add_option("--token-file", ship_flags.token_file,
+                   "File whose first line is a write token (else "
+                   "$DG_SHIP_TOKEN; none: no Authorization header)");
   ship->add_flag("--from-start", ship_options.from_start, "Read the log from its beginning (default: from its end)");
   ship->add_flag("--once", ship_options.once, "Stop at the end of the log instead of following it");
   ship->add_option("--position-file", ship_options.position_path,

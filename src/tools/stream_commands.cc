@@ -31,8 +31,7 @@ int Fail(int code, const std::string& message) {
 }
 
 int CodeFor(const Status& s) {
-  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ? kExitUsage
-                                                                                       : kExitFailure;
+  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ? kExitUsage : kExitFailure;
 }
 
 // The config file's [stream] table with the flags over it.
@@ -47,8 +46,7 @@ Result<EngineConfig> Load(const StreamCommands& c) {
   if (c.partitions > 0) config.stream.partitions = c.partitions;
   if (c.replicas > 0) config.stream.replicas = c.replicas;
   DG_RETURN_IF_ERROR(config.Validate());
-  if (config.stream.nats_urls.empty())
-    return Status::InvalidArgument("no NATS server: give --nats URL[,URL...]");
+  if (config.stream.nats_urls.empty()) return Status::InvalidArgument("no NATS server: give --nats URL[,URL...]");
   return config;
 }
 
@@ -79,8 +77,7 @@ int RunPublish(const StreamCommands& c) {
   auto report = dg::RunPublish(options, [&](const PublishReport& r) {
     if (!tty) return;
     const double percent =
-        r.total_bytes > 0 ? 100.0 * static_cast<double>(r.bytes_consumed) / static_cast<double>(r.total_bytes)
-                          : -1;
+        r.total_bytes > 0 ? 100.0 * static_cast<double>(r.bytes_consumed) / static_cast<double>(r.total_bytes) : -1;
     std::fprintf(stderr, "\rpublished %llu lines (%.0f/s)", static_cast<unsigned long long>(r.lines),
                  r.elapsed_s > 0 ? static_cast<double>(r.lines) / r.elapsed_s : 0.0);
     if (percent >= 0) std::fprintf(stderr, " %.0f%%", percent);
@@ -95,8 +92,8 @@ int RunPublish(const StreamCommands& c) {
         "%llu resent\n",
         static_cast<unsigned long long>(report->lines), report->elapsed_s,
         static_cast<unsigned long long>(report->stored), static_cast<unsigned long long>(report->duplicates),
-        static_cast<unsigned long long>(report->undecodable),
-        static_cast<unsigned long long>(report->truncated), static_cast<unsigned long long>(report->retries));
+        static_cast<unsigned long long>(report->undecodable), static_cast<unsigned long long>(report->truncated),
+        static_cast<unsigned long long>(report->retries));
   }
   return report->input_errors.empty() ? kExitOk : kExitFailure;
 }
@@ -191,9 +188,9 @@ int RunKvWatch(const StreamCommands& c) {
         **client, config->stream.decisions_bucket,
         [&](const KvItem& item) {
           if (item.key.rfind(c.prefix, 0) != 0) return;
-          const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
+          const int64_t now_ms =
+              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                  .count();
           std::printf("%s\n", ItemJson(item, now_ms).c_str());
           std::fflush(stdout);
         },
@@ -245,8 +242,7 @@ std::thread StartDecisionWatch(const std::vector<std::string>& nats, const std::
       }
       if (!s.ok() && !stop->load()) {
         std::fprintf(stderr, "distillguard: --nats watch: %s (retrying)\n", s.message().c_str());
-        for (int i = 0; i < 10 && !stop->load(); ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        for (int i = 0; i < 10 && !stop->load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     }
   });
@@ -255,8 +251,7 @@ std::thread StartDecisionWatch(const std::vector<std::string>& nats, const std::
 namespace {
 
 void AddNatsFlags(CLI::App* cmd, StreamCommands* c) {
-  cmd->add_option("--nats", c->nats,
-                  "NATS server URL(s), comma-separated or repeated (default: [stream] nats_urls)");
+  cmd->add_option("--nats", c->nats, "NATS server URL(s), comma-separated or repeated (default: [stream] nats_urls)");
   cmd->add_option("--config", c->config_path, "Config file (TOML; the [stream] table, docs/config.md)");
 }
 
@@ -272,8 +267,7 @@ void AddStreamCommands(CLI::App& app, StreamCommands* c) {
       ->check(CLI::Range(1, 1024));
   c->publish->add_option("--replicas", c->replicas, "Replicas of streams and buckets created now (default 1)")
       ->check(CLI::Range(1, 5));
-  c->publish
-      ->add_option("--rate", c->rate, "At most this many lines per second (default: as fast as possible)")
+  c->publish->add_option("--rate", c->rate, "At most this many lines per second (default: as fast as possible)")
       ->check(CLI::PositiveNumber);
   c->publish->add_flag("--quiet", c->quiet, "No progress line and no summary");
 
@@ -292,9 +286,8 @@ void AddStreamCommands(CLI::App& app, StreamCommands* c) {
       ->check(CLI::Range(1, 1024));
   c->worker->add_option("--replicas", c->replicas, "Replicas of streams and buckets created now (default 1)")
       ->check(CLI::Range(1, 5));
-  c->worker->add_option(
-      "--dump-accounts", c->dump_accounts,
-      "When stage-2 leader: write accounts.jsonl (as scan does) here whenever caught up and idle");
+  c->worker->add_option("--dump-accounts", c->dump_accounts,
+                        "When stage-2 leader: write accounts.jsonl (as scan does) here whenever caught up and idle");
   c->worker->add_flag("--no-stage2", c->no_stage2, "Run stage 1 only");
   c->worker->add_flag("--quiet", c->quiet, "No start and stop messages");
 
