@@ -18,8 +18,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string_view>
 #include <utility>
+
+#include "common/huge_page_allocator.h"
 
 namespace dg {
 
@@ -41,7 +44,8 @@ class RequestIdDedup {
 
   int64_t window_ms_;
   size_t max_ids_;
-  absl::flat_hash_set<uint64_t> ids_;
+  // Probed for every event: on huge pages where the kernel gives them.
+  absl::flat_hash_set<uint64_t, absl::Hash<uint64_t>, std::equal_to<uint64_t>, HugePageAllocator<uint64_t>> ids_;
   std::deque<std::pair<int64_t, uint64_t>> order_;  // (ts, id hash), oldest first
 };
 

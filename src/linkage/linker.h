@@ -51,6 +51,7 @@
 #include <string>
 #include <vector>
 
+#include "common/huge_page_allocator.h"
 #include "common/status.h"
 #include "features/account_state.h"
 #include "ingest/event.h"
@@ -319,14 +320,19 @@ class Linker {
   PooledScorer pooled_scorer_;
   KeyExtractor extractor_;
   std::string model_switch_text_;
-  absl::flat_hash_map<uint64_t, KeyStats> keys_;
-  absl::flat_hash_map<uint64_t, SeenOnce> seen_once_;
-  absl::flat_hash_map<uint64_t, SeenOnce> seen_once_old_;
+  // The tables every event probes at random, on huge pages where the kernel
+  // gives them (common/huge_page_allocator.h).
+  template <typename V>
+  using ValueTable = absl::flat_hash_map<uint64_t, V, absl::Hash<uint64_t>, std::equal_to<uint64_t>,
+                                         HugePageAllocator<std::pair<const uint64_t, V>>>;
+  ValueTable<KeyStats> keys_;
+  ValueTable<SeenOnce> seen_once_;
+  ValueTable<SeenOnce> seen_once_old_;
   // Whole prompts and their first sender (two generations, like seen_once_).
-  absl::flat_hash_map<uint64_t, FirstSender> prompts_;
-  absl::flat_hash_map<uint64_t, FirstSender> prompts_old_;
-  std::vector<AccountLinks> accounts_;
-  std::vector<CandidateSet> candidates_;  // per account, beside accounts_
+  ValueTable<FirstSender> prompts_;
+  ValueTable<FirstSender> prompts_old_;
+  std::vector<AccountLinks, HugePageAllocator<AccountLinks>> accounts_;
+  std::vector<CandidateSet, HugePageAllocator<CandidateSet>> candidates_;  // per account, beside accounts_
   UnionFind components_;
   absl::flat_hash_map<uint32_t, Component> component_at_root_;
   std::vector<CampaignInfo> campaigns_;
