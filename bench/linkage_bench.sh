@@ -20,7 +20,7 @@ for mode in on off; do
   [ "$mode" = off ] && extra=(--config "$work/nolink.toml")
   walls=() users=() rss=0
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %U %M" -o "$work/time.txt" "$bin" scan "$events" --out "$work/out-$mode" --quiet "${extra[@]}"
+    /usr/bin/time -f "%e %U %M" -o "$work/time.txt" "$bin" scan "$events" --out "$work/out-$mode" --quiet --threads 1 "${extra[@]}"
     read -r wall user kb <"$work/time.txt"
     walls+=("$wall")
     users+=("$user")

@@ -23,7 +23,7 @@ if [ ! -f "$work/gen/events.jsonl" ]; then
 fi
 head -n "$events" "$work/gen/events.jsonl" >"$work/callgrind_events.jsonl"
 valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
-  "$bin" scan "$work/callgrind_events.jsonl" --out "$work/callgrind_scan" --quiet 2>"$work/callgrind.log"
+  "$bin" scan "$work/callgrind_events.jsonl" --out "$work/callgrind_scan" --quiet --threads 1 2>"$work/callgrind.log"
 callgrind_annotate --inclusive=yes --threshold=100 "$work/callgrind.out" >"$work/callgrind.txt" 2>/dev/null
 
 # Inclusive instructions of the first function whose name contains $1.

@@ -122,6 +122,9 @@ class Engine {
   // The campaign id of an account ("" when none).
   std::string CampaignIdOf(const AccountRecord& record) const;
   const Linker& linker() const { return linker_; }
+  // The engine's classifier, e.g. to Clone() for threads that classify ahead
+  // of Process(event, prompt_class) (pipeline/classified_stream.h).
+  const PromptClassifier& classifier() const { return *classifier_; }
 
   size_t account_count() const { return accounts_.size(); }
   // The account at a position in order of first appearance (the linker's

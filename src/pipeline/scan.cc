@@ -1,12 +1,17 @@
 #include "pipeline/scan.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <string>
 
 #include "common/json_writer.h"
 #include "intel/bundle.h"
+#include "pipeline/classified_stream.h"
 #include "sinks/outputs.h"
 
 namespace dg {
@@ -27,9 +32,20 @@ double Seconds(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
+size_t AutoScanThreads() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  size_t cpus = 1;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) cpus = static_cast<size_t>(std::max(1, CPU_COUNT(&set)));
+  return std::min(cpus, kAutoScanThreads);
+}
+
 Result<ScanReport> RunScan(const ScanOptions& options, const ProgressCallback& progress) {
   const auto start = std::chrono::steady_clock::now();
   DG_RETURN_IF_ERROR(options.config.Validate());
+  if (options.threads < 1 || options.threads > kMaxScanThreads) {
+    return Status::InvalidArgument("threads must be 1.." + std::to_string(kMaxScanThreads));
+  }
   DG_RETURN_IF_ERROR(MakeOutputDir(options.out_dir));
   const std::string dir = options.out_dir + "/";
 
@@ -62,13 +78,34 @@ Result<ScanReport> RunScan(const ScanOptions& options, const ProgressCallback& p
     progress(p);
   };
   uint64_t until_progress = kProgressEvents;
-  while (const Event* event = (*source)->Next()) {
-    (*engine)->Process(*event);
-    if (report.first_ts_ms == kNoTime) report.first_ts_ms = event->ts_ms;
-    report.last_ts_ms = std::max(report.last_ts_ms, event->ts_ms);
-    if (--until_progress == 0) {
-      until_progress = kProgressEvents;
-      report_progress();
+  const auto observe = [&](const Event& event) {
+    if (report.first_ts_ms == kNoTime) report.first_ts_ms = event.ts_ms;
+    report.last_ts_ms = std::max(report.last_ts_ms, event.ts_ms);
+    return --until_progress == 0;
+  };
+  if (options.threads == 1) {
+    while (const Event* event = (*source)->Next()) {
+      (*engine)->Process(*event);
+      if (observe(*event)) {
+        until_progress = kProgressEvents;
+        report_progress();
+      }
+    }
+  } else {
+    auto stream = ClassifiedStream::Start(source->get(), (*engine)->classifier(), options.threads - 1);
+    if (!stream.ok()) return stream.status();
+    PromptClass prompt_class;
+    while (const Event* event = (*stream)->Next(&prompt_class)) {
+      (*engine)->Process(*event, prompt_class);
+      if (observe(*event)) {
+        until_progress = kProgressEvents;
+        if (progress) {
+          // The source belongs to the helpers until the end: report their snapshot.
+          const SourceProgress& s = (*stream)->progress();
+          p = {s.events, s.lines, s.bytes_consumed, s.total_bytes, Seconds(start)};
+          progress(p);
+        }
+      }
     }
   }
   report_progress();

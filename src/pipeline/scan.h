@@ -28,7 +28,20 @@ struct ScanOptions {
   // group's HMAC key for their keyed indicators (may be empty).
   std::vector<std::string> intel_paths;
   std::string intel_key;
+  // Threads: 1 runs everything on the calling thread; N > 1 adds N - 1
+  // helpers that read and classify ahead of the engine
+  // (pipeline/classified_stream.h). The outputs are the same for every N.
+  size_t threads = 1;
 };
+
+// The most threads a scan takes; more would only wait on the engine thread,
+// which does about half of an exchange's work.
+inline constexpr size_t kMaxScanThreads = 64;
+// What `scan --threads 0` (the default) means: every core this process may
+// run on, at most kAutoScanThreads (beyond that the engine thread is the limit;
+// docs/benchmarks.md, "Threads").
+inline constexpr size_t kAutoScanThreads = 4;
+size_t AutoScanThreads();
 
 struct ScanProgress {
   uint64_t events = 0;

@@ -62,7 +62,21 @@ struct CommonFlags {
   std::string key_file;
   bool quiet = false;
   int64_t max_line_bytes = 0;
+  size_t threads = 0;  // 0: AutoScanThreads()
 };
+
+size_t ScanThreads(const CommonFlags& flags) { return flags.threads == 0 ? AutoScanThreads() : flags.threads; }
+
+// `--threads` of the commands that scan (scan, demo).
+void AddThreadsOption(CLI::App* command, size_t* threads) {
+  command
+      ->add_option("--threads", *threads,
+                   "Threads: 1 does everything on one; N > 1 reads and classifies on N - 1 helpers ahead of the "
+                   "engine (same outputs); 0: one per core, at most " +
+                       std::to_string(kAutoScanThreads))
+      ->check(CLI::Range(size_t{0}, kMaxScanThreads))
+      ->capture_default_str();
+}
 
 Result<EngineConfig> LoadConfig(const CommonFlags& flags) {
   EngineConfig config;
@@ -130,6 +144,7 @@ int RunScanCommand(const std::vector<std::string>& inputs, const std::string& ou
   options.out_dir = out_dir;
   options.config = std::move(config).value();
   options.intel_paths = flags.intel_paths;
+  options.threads = ScanThreads(flags);
   if (!flags.key_file.empty()) {
     auto key = LoadIntelKeyFile(flags.key_file);
     if (!key.ok()) return Fail(kExitUsage, key.status().message());
@@ -178,6 +193,7 @@ int RunDemoCommand(const std::string& out_dir, uint64_t seed, double scale, cons
   options.inputs = {events_path};
   options.out_dir = out_dir;
   options.config = std::move(config).value();
+  options.threads = ScanThreads(flags);
   ProgressLine line(flags.quiet);
   auto report = RunScan(options, [&](const ScanProgress& p) { line.Update(p); });
   line.Finish();
@@ -426,6 +442,7 @@ int main(int argc, char** argv) {
   scan->add_flag("--quiet", flags.quiet, "No progress line and no summary");
   scan->add_option("--intel", flags.intel_paths, "STIX bundles shared by other providers (intel export) to match");
   scan->add_option("--key-file", flags.key_file, "The trust group's HMAC key, for keyed indicators in --intel bundles");
+  AddThreadsOption(scan, &flags.threads);
 
   std::string demo_out = "out/demo";
   uint64_t seed = 42;
@@ -440,6 +457,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   demo->add_option("--config", flags.config_path, "Config file (TOML; see docs/config.md)");
   demo->add_flag("--quiet", flags.quiet, "No progress line");
+  AddThreadsOption(demo, &flags.threads);
 
   std::string scenario_path, sim_out, corpora_dir;
   std::optional<uint64_t> sim_seed;
