@@ -9,7 +9,10 @@
 // each take a batch of events from the source (one helper at a time: the
 // source merges inputs by time and is not thread-safe), classify it on their
 // own clone of the classifier, and publish it under its sequence number; the
-// engine thread takes the batches in sequence order. The engine sees exactly
+// engine thread takes the batches in sequence order. When the batch it wants
+// is not ready yet, the engine thread does not sleep: it reads and
+// classifies the next batch itself, so no core idles while there is
+// classifying to do. The engine sees exactly
 // the events and classes of a one-thread scan, in the same order, so the
 // outputs are the same byte for byte.
 //
@@ -18,9 +21,10 @@
 // swapped out of the source's pool (EventSource::Next(Event*)), not copied.
 //
 // Thread-safety: Next() and the destructor must be called from one thread
-// (the consumer). The EventSource (and its quarantine sink) is used only by
-// the helpers, one at a time, until Next() has returned nullptr (or the
-// stream is destroyed); after that the consumer may read its counters.
+// (the consumer). The EventSource (and its quarantine sink) is used by the
+// helpers and by Next(), one at a time, until Next() has returned nullptr
+// (or the stream is destroyed); after that the consumer may read its
+// counters.
 //
 // Invariants: the batches are numbered in the order they were read; the
 // consumer gets batch k only after batches 0..k-1; a batch is in exactly one
@@ -28,6 +32,7 @@
 #ifndef DG_PIPELINE_CLASSIFIED_STREAM_H_
 #define DG_PIPELINE_CLASSIFIED_STREAM_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -91,18 +96,25 @@ class ClassifiedStream {
 
   ClassifiedStream(EventSource* source, size_t helpers);
   void RunHelper(PromptClassifier* classifier);
+  // Reads the next batch from the source into `batch`, classifies it and
+  // puts it in the ready ring. False (and `batch` back on the free list)
+  // when the source had already ended.
+  bool FillAndPublish(Batch* batch, PromptClassifier* classifier);
   // Blocks until a batch is free; nullptr once stopping.
   Batch* TakeFree();
   void Stop();
 
   EventSource* const source_;
-  std::vector<std::unique_ptr<Batch>> batches_;  // owns every batch
-  std::vector<std::unique_ptr<PromptClassifier>> classifiers_;
+  std::vector<std::unique_ptr<Batch>> batches_;                 // owns every batch
+  std::vector<std::unique_ptr<PromptClassifier>> classifiers_;  // one per helper
+  std::unique_ptr<PromptClassifier> own_classifier_;            // the consumer's, see Next()
   std::vector<std::thread> helpers_;
 
   std::mutex read_mutex_;  // serialises reading the source; guards the two below
   uint64_t next_read_sequence_ = 0;
-  bool source_done_ = false;
+  // Written under read_mutex_; also read without it, as a hint, by the
+  // consumer deciding whether to help (FillAndPublish checks it again).
+  std::atomic<bool> source_done_ = false;
 
   std::mutex mutex_;  // guards free_, ready_ and stopping_
   std::condition_variable free_cv_;
