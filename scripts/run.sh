@@ -6,6 +6,9 @@
 #   scripts/run.sh test   install what is missing, build (Release, -Werror)
 #                         and an ASan+UBSan build, run the whole test suite
 #   scripts/run.sh build  install what is missing and build only
+#   scripts/run.sh tsan   install what is missing, build with ThreadSanitizer
+#                         (build/tsan) and run the unit tests under it (not
+#                         part of `test`: a third build of everything)
 #
 # Idempotent: packages already installed are not touched, and apt-get is
 # quiet when nothing is missing. Needs root or sudo only to install.
@@ -62,6 +65,12 @@ build_sanitize() {
   cmake --build build/sanitize -j "$(jobs)"
 }
 
+build_tsan() {
+  cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDG_TSAN=ON -DDG_WERROR=ON \
+    -DDG_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build build/tsan -j "$(jobs)"
+}
+
 case "${1:-}" in
   demo)
     install_missing
@@ -85,8 +94,16 @@ case "${1:-}" in
     echo "== whole suite (Release)"
     exec ctest --test-dir build -j "$(jobs)" --output-on-failure
     ;;
+  tsan)
+    install_missing
+    install_web
+    build_tsan
+    echo "== unit tests under ThreadSanitizer"
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+      exec ctest --test-dir build/tsan -L unit -j "$(jobs)" --output-on-failure
+    ;;
   *)
-    echo "usage: scripts/run.sh demo|test|build" >&2
+    echo "usage: scripts/run.sh demo|test|build|tsan" >&2
     exit 2
     ;;
 esac

@@ -73,7 +73,9 @@ class ClassifiedStream {
 
   ClassifiedStream(const ClassifiedStream&) = delete;
   ClassifiedStream& operator=(const ClassifiedStream&) = delete;
-  // Stops the helpers (they finish the batch in hand) and joins them.
+  // Stops the helpers (they finish the batch in hand) and joins them; a
+  // helper blocked reading a pipe holds this up until the pipe gives a line
+  // or ends.
   ~ClassifiedStream();
 
   // The next event and its prompt's class, or nullptr at the end of the
