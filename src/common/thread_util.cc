@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -13,6 +14,13 @@ void NameThisThread(const char* name) {
   char buf[kMaxName + 1] = {};
   std::strncpy(buf, name, kMaxName);
   pthread_setname_np(pthread_self(), buf);
+}
+
+size_t UsableCpuCount() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return 1;
+  return static_cast<size_t>(std::max(1, CPU_COUNT(&allowed)));
 }
 
 Status CheckCpus(std::span<const int> cpus, const char* what) {

@@ -22,6 +22,9 @@ void NameThisThread(const char* name);
 // list leaves it as it is. InvalidArgument for an id the machine lacks.
 Status PinThisThread(std::span<const int> cpus);
 
+// How many CPUs this process may run on (its affinity mask), at least 1.
+size_t UsableCpuCount();
+
 // Whether every id in `cpus` is a CPU this process may run on.
 Status CheckCpus(std::span<const int> cpus, const char* what);
 

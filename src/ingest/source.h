@@ -69,6 +69,14 @@ struct IngestCounters {
   uint64_t bytes = 0;         // bytes of lines read
 };
 
+// Where a source has got to, for progress lines.
+struct SourceProgress {
+  uint64_t events = 0;          // delivered by Next()
+  uint64_t lines = 0;           // read, all inputs
+  uint64_t bytes_consumed = 0;  // of the underlying (possibly compressed) inputs
+  uint64_t total_bytes = 0;     // their total size, 0 when any is unknown (stdin)
+};
+
 class EventSource {
  public:
   // Opens every input ("-" is standard input). Fails with the first input
@@ -94,6 +102,8 @@ class EventSource {
   // size (0 when any input's size is unknown, e.g. stdin).
   uint64_t bytes_consumed() const;
   uint64_t total_bytes() const;
+  // The four above at once.
+  SourceProgress progress() const { return {counters_.events, counters_.lines, bytes_consumed(), total_bytes()}; }
 
  private:
   struct Pending {

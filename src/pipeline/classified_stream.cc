@@ -86,8 +86,7 @@ bool ClassifiedStream::FillAndPublish(Batch* batch, PromptClassifier* classifier
       }
       ++batch->count;
     }
-    const IngestCounters& counters = source_->counters();
-    batch->progress = {counters.events, counters.lines, source_->bytes_consumed(), source_->total_bytes()};
+    batch->progress = source_->progress();
   }
   for (size_t i = 0; i < batch->count; ++i) {
     batch->classes[i] = classifier->Classify(PromptContextOf(batch->events[i]));

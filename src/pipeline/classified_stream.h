@@ -48,14 +48,6 @@
 
 namespace dg {
 
-// The source's progress counters as of the end of a batch.
-struct SourceProgress {
-  uint64_t events = 0;
-  uint64_t lines = 0;
-  uint64_t bytes_consumed = 0;
-  uint64_t total_bytes = 0;
-};
-
 class ClassifiedStream {
  public:
   // Events per batch: large enough that taking and publishing a batch (two
@@ -83,7 +75,7 @@ class ClassifiedStream {
   // the next call.
   const Event* Next(PromptClass* prompt_class);
 
-  // The source's counters as of the batch the last event came from.
+  // The source's progress as of the end of the batch the last event came from.
   const SourceProgress& progress() const { return progress_; }
 
  private:

@@ -1,7 +1,5 @@
 #include "pipeline/scan.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -10,6 +8,7 @@
 #include <string>
 
 #include "common/json_writer.h"
+#include "common/thread_util.h"
 #include "intel/bundle.h"
 #include "pipeline/classified_stream.h"
 #include "sinks/outputs.h"
@@ -32,13 +31,7 @@ double Seconds(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-size_t AutoScanThreads() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  size_t cpus = 1;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) cpus = static_cast<size_t>(std::max(1, CPU_COUNT(&set)));
-  return std::min(cpus, kAutoScanThreads);
-}
+size_t AutoScanThreads() { return std::min(UsableCpuCount(), kAutoScanThreads); }
 
 Result<ScanReport> RunScan(const ScanOptions& options, const ProgressCallback& progress) {
   const auto start = std::chrono::steady_clock::now();
@@ -67,29 +60,22 @@ Result<ScanReport> RunScan(const ScanOptions& options, const ProgressCallback& p
     report.intel_indicators = static_cast<int64_t>(intel->indicator_count());
     (*engine)->SetIntel(std::move(intel));
   }
-  ScanProgress p;
-  const auto report_progress = [&] {
-    if (!progress) return;
-    p.events = (*source)->counters().events;
-    p.lines = (*source)->counters().lines;
-    p.bytes_consumed = (*source)->bytes_consumed();
-    p.total_bytes = (*source)->total_bytes();
-    p.elapsed_s = Seconds(start);
-    progress(p);
+  const auto report_progress = [&](const SourceProgress& s) {
+    if (progress) progress(ScanProgress{s, Seconds(start)});
   };
   uint64_t until_progress = kProgressEvents;
+  // Notes the event's time; true every kProgressEvents events.
   const auto observe = [&](const Event& event) {
     if (report.first_ts_ms == kNoTime) report.first_ts_ms = event.ts_ms;
     report.last_ts_ms = std::max(report.last_ts_ms, event.ts_ms);
-    return --until_progress == 0;
+    if (--until_progress != 0) return false;
+    until_progress = kProgressEvents;
+    return true;
   };
   if (options.threads == 1) {
     while (const Event* event = (*source)->Next()) {
       (*engine)->Process(*event);
-      if (observe(*event)) {
-        until_progress = kProgressEvents;
-        report_progress();
-      }
+      if (observe(*event)) report_progress((*source)->progress());
     }
   } else {
     auto stream = ClassifiedStream::Start(source->get(), (*engine)->classifier(), options.threads - 1);
@@ -97,18 +83,11 @@ Result<ScanReport> RunScan(const ScanOptions& options, const ProgressCallback& p
     PromptClass prompt_class;
     while (const Event* event = (*stream)->Next(&prompt_class)) {
       (*engine)->Process(*event, prompt_class);
-      if (observe(*event)) {
-        until_progress = kProgressEvents;
-        if (progress) {
-          // The source belongs to the helpers until the end: report their snapshot.
-          const SourceProgress& s = (*stream)->progress();
-          p = {s.events, s.lines, s.bytes_consumed, s.total_bytes, Seconds(start)};
-          progress(p);
-        }
-      }
+      // The source belongs to the helpers until the end: report their snapshot.
+      if (observe(*event)) report_progress((*stream)->progress());
     }
   }
-  report_progress();
+  report_progress((*source)->progress());
 
   const auto rows = (*engine)->AccountRows();
   for (const auto& row : rows) ++report.accounts_by_action[static_cast<size_t>(row.action)];

@@ -43,11 +43,7 @@ inline constexpr size_t kMaxScanThreads = 64;
 inline constexpr size_t kAutoScanThreads = 4;
 size_t AutoScanThreads();
 
-struct ScanProgress {
-  uint64_t events = 0;
-  uint64_t lines = 0;
-  uint64_t bytes_consumed = 0;  // of the (possibly compressed) inputs
-  uint64_t total_bytes = 0;     // 0 when unknown (stdin)
+struct ScanProgress : SourceProgress {
   double elapsed_s = 0;
 };
 
